@@ -1,0 +1,1 @@
+"""Entry points that bring messages in: JSONL files and Kafka."""

@@ -1,0 +1,114 @@
+"""`rnd-ledger ingest`: JSONL files (plain, .gz or stdin) into the ledger.
+
+Each batch of lines is written in one transaction together with the file's
+tracking position, so an interrupted run resumes after the last committed
+line and accepts nothing twice.
+"""
+
+import gzip
+import hashlib
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from eventsourcing.persistence import Tracking
+
+from consumers.intake import Intake, Message, Summary
+
+BATCH_LINES = 2000
+IDENTITY_BYTES = 64 * 1024
+STDIN = "-"
+
+
+class InputError(Exception):
+    """An input file cannot be read; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    name: str
+    lines: int
+    bytes_read: int
+    bytes_total: int | None
+
+
+def open_input(path: str) -> BinaryIO:
+    if path == STDIN:
+        return sys.stdin.buffer
+    try:
+        if path.endswith(".gz"):
+            handle: BinaryIO = gzip.open(path, "rb")  # type: ignore[assignment]
+            handle.peek(1)  # type: ignore[attr-defined]  # fail now on a non-gzip file
+            return handle
+        return open(path, "rb")
+    except (OSError, EOFError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise InputError(f"cannot read {path}: {reason}") from None
+
+
+def input_name(path: str) -> str | None:
+    """The tracking name of a file: its name and a hash of its first 64 KiB.
+
+    A file that grows keeps its name, so a re-run resumes it; a different
+    file that happens to reuse the name starts from its first line.
+    """
+    if path == STDIN:
+        return None
+    with open_input(path) as handle:
+        head = handle.read(IDENTITY_BYTES)
+    return f"file:{Path(path).name}:{hashlib.sha256(head).hexdigest()[:16]}"
+
+
+def numbered_lines(handle: BinaryIO, skip_through: int) -> Iterator[tuple[int, bytes]]:
+    for number, line in enumerate(handle, start=1):
+        if number <= skip_through:
+            continue
+        line = line.rstrip(b"\r\n")
+        if line.strip():
+            yield number, line
+
+
+def ingest_file(
+    intake: Intake,
+    path: str,
+    summary: Summary,
+    required_source: str | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> None:
+    """Ingest one JSONL file, resuming after its last recorded line."""
+    name = input_name(path)
+    resume = intake.ledger.resume_point(name) if name else 0
+    size = Path(path).stat().st_size if path != STDIN and not path.endswith(".gz") else None
+    label = "<stdin>" if path == STDIN else Path(path).name
+    with open_input(path) as handle:
+        batch: list[Message] = []
+        last_line = resume
+        try:
+            for number, line in numbered_lines(handle, resume):
+                batch.append(Message(line, {"file": label, "line": number}, required_source))
+                last_line = number
+                if len(batch) >= BATCH_LINES:
+                    flush(intake, batch, name, last_line, summary)
+                    batch = []
+                    if on_progress:
+                        on_progress(Progress(label, last_line, position(handle), size))
+        except (OSError, EOFError) as error:
+            flush(intake, batch, name, last_line, summary)
+            raise InputError(f"cannot read {path} past line {last_line}: {error}") from None
+        flush(intake, batch, name, last_line, summary)
+
+
+def flush(intake: Intake, batch: list[Message], name: str | None, last_line: int, summary: Summary) -> None:
+    if not batch:
+        return
+    trackings = [Tracking(name, last_line)] if name else []
+    summary.add(intake.process(batch, trackings))
+
+
+def position(handle: BinaryIO) -> int:
+    try:
+        return handle.tell()
+    except (OSError, ValueError):
+        return 0

@@ -1,0 +1,59 @@
+"""Who may emit what: the authorization policy, loaded from a TOML data file."""
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from contract.payloads import PAYLOAD_TYPES
+from contract.validation import ContractViolation
+
+DEFAULT_POLICY_FILE = Path(__file__).with_name("authorization.toml")
+SELF = "self"
+RETRACTED = "retracted"
+
+
+class PolicyError(Exception):
+    """The policy file cannot be used; the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class AuthorizationPolicy:
+    emitters: dict[str, frozenset[str]]
+
+    def check(self, event_type: str, source: str, subject_id: str) -> None:
+        """Check (7): raise unauthorized_source unless `source` may emit this."""
+        allowed = self.emitters[event_type]
+        if source in allowed or RETRACTED in allowed:
+            return
+        if SELF in allowed and source == subject_id:
+            return
+        raise ContractViolation(
+            "unauthorized_source",
+            f"source: may not emit {event_type} for this subject",
+        )
+
+
+def load_policy(path: Path | str | None = None) -> AuthorizationPolicy:
+    """Read and check a policy file; the shipped default when `path` is None."""
+    path = Path(path) if path else DEFAULT_POLICY_FILE
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise PolicyError(f"cannot read policy file {path}: {error.strerror}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise PolicyError(f"policy file {path} is not valid TOML: {error}") from None
+    emitters = document.get("emitters")
+    if not isinstance(emitters, dict):
+        raise PolicyError(f"policy file {path} needs an [emitters] table")
+    unknown = sorted(set(emitters) - set(PAYLOAD_TYPES))
+    missing = sorted(set(PAYLOAD_TYPES) - set(emitters))
+    if unknown:
+        raise PolicyError(f"policy file {path}: unknown event types {', '.join(unknown)}")
+    if missing:
+        raise PolicyError(f"policy file {path}: no emitters for {', '.join(missing)}")
+    for event_type, sources in emitters.items():
+        if not isinstance(sources, list) or not all(isinstance(s, str) and s for s in sources):
+            raise PolicyError(
+                f"policy file {path}: {event_type} must be a list of source codes"
+            )
+    return AuthorizationPolicy({k: frozenset(v) for k, v in emitters.items()})

@@ -1,0 +1,80 @@
+"""The contract as JSON Schema (draft 2020-12): one file per event type plus
+the envelope, generated from the same msgspec types that validate messages,
+so the published schema and the validator cannot drift apart.
+"""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from contract.payloads import PAYLOAD_TYPES, SCHEMA_VERSION
+from contract.validation import Envelope
+
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+SCHEMA_DIR = Path(__file__).with_name("schemas")
+BASE_ID = "https://rnd-ledger.example/contract/v1/"
+
+
+def _inline(schema: dict[str, Any]) -> dict[str, Any]:
+    """Resolve msgspec's `$defs` references so each file stands alone."""
+    defs = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return resolve(dict(defs[ref.removeprefix("#/$defs/")]))
+            return {key: resolve(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [resolve(item) for item in node]
+        return node
+
+    return resolve(schema)
+
+
+def envelope_schema() -> dict[str, Any]:
+    schema = _inline(msgspec.json.schema(Envelope))
+    schema["properties"]["payload"] = {"type": "object"}
+    schema["properties"]["occurred_at"]["description"] = "RFC 3339 timestamp with offset"
+    schema["additionalProperties"] = False
+    return {"$schema": DIALECT, "$id": BASE_ID + "envelope.json", "title": "Envelope", **schema}
+
+
+def event_schema(event_type: str) -> dict[str, Any]:
+    payload = _inline(msgspec.json.schema(PAYLOAD_TYPES[event_type]))
+    payload["additionalProperties"] = False
+    if event_type == "GrantAmended":
+        payload["anyOf"] = [{"required": ["end_on"]}, {"required": ["annual_amount_krw"]}]
+    envelope = envelope_schema()
+    envelope.pop("$schema"), envelope.pop("$id"), envelope.pop("title")
+    envelope["properties"]["event_type"] = {"const": event_type}
+    envelope["properties"]["schema_version"] = {"const": SCHEMA_VERSION}
+    envelope["properties"]["payload"] = payload
+    return {"$schema": DIALECT, "$id": BASE_ID + f"{event_type}.json", "title": event_type, **envelope}
+
+
+def all_schemas() -> dict[str, dict[str, Any]]:
+    schemas = {"envelope": envelope_schema()}
+    schemas.update({name: event_schema(name) for name in sorted(PAYLOAD_TYPES)})
+    return schemas
+
+
+def render(schema: dict[str, Any]) -> str:
+    return json.dumps(schema, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def write_schemas(directory: Path = SCHEMA_DIR) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, schema in all_schemas().items():
+        path = directory / f"{name}.json"
+        path.write_text(render(schema), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    for written_path in write_schemas():
+        print(written_path)

@@ -1,0 +1,151 @@
+"""Checks (1), (2), (4), (5) and (6) of the contract's order of checks.
+
+Duplicate detection (3) needs the ledger and authorization (7) the policy, so
+the intake pipeline runs those between the steps here.
+"""
+
+import re
+from datetime import datetime, timezone
+from typing import Annotated, Any
+
+import msgspec
+
+from contract.payloads import PAYLOAD_TYPES, SCHEMA_VERSION, GrantAmended
+from contract.pii import contains_pii, find_pii_field, iter_strings, redact
+from contract.types import Id
+
+RFC3339 = (
+    r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$"
+)
+MAX_MESSAGE_BYTES = 64 * 1024
+
+
+class ContractViolation(Exception):
+    """A message breaks the contract; `reason` is the contract's reason code."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+
+
+class Envelope(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    event_id: Id
+    event_type: Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+    schema_version: int
+    occurred_at: Annotated[str, msgspec.Meta(pattern=RFC3339)]
+    source: Id
+    subject_id: Id
+    payload: msgspec.Raw
+
+
+_envelope_decoder = msgspec.json.Decoder(Envelope)
+_payload_decoders = {
+    name: msgspec.json.Decoder(cls) for name, cls in PAYLOAD_TYPES.items()
+}
+_AT_PATH = re.compile(r"^(?P<text>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
+
+
+def describe(error: msgspec.ValidationError, prefix: str) -> str:
+    """Turn msgspec's error into a message that names the field, never its value."""
+    match = _AT_PATH.match(str(error))
+    assert match is not None
+    text, path = match["text"], match["path"] or ""
+    if text.startswith("Invalid enum value"):
+        text = "is not one of the allowed values"
+    elif "matching regex" in text:
+        text = text.split(" matching regex", 1)[0] + " in the allowed format"
+    elif text.startswith("Invalid RFC3339"):
+        text = "is not a valid " + text.removeprefix("Invalid RFC3339 encoded ")
+    field = (prefix + path).lstrip(".") or "message"
+    return redact(f"{field}: {text}")[:300]
+
+
+def parse_envelope(raw: bytes) -> Envelope:
+    """Checks (1) malformed_json and (2) the envelope's schema."""
+    if len(raw) > MAX_MESSAGE_BYTES:
+        raise ContractViolation(
+            "schema_invalid", f"message: {len(raw)} bytes, over the {MAX_MESSAGE_BYTES}-byte limit"
+        )
+    if not raw.lstrip()[:1] == b"{":
+        raise ContractViolation("malformed_json", "message: not a JSON object")
+    try:
+        envelope = _envelope_decoder.decode(raw)
+    except msgspec.ValidationError as error:
+        raise ContractViolation("schema_invalid", describe(error, "")) from None
+    except msgspec.DecodeError:
+        raise ContractViolation("malformed_json", "message: not valid JSON") from None
+    try:
+        occurred = datetime.fromisoformat(envelope.occurred_at.upper())
+    except ValueError:
+        raise ContractViolation(
+            "schema_invalid", "occurred_at: is not a valid date-time"
+        ) from None
+    if occurred.tzinfo is None:  # pragma: no cover - the pattern requires an offset
+        raise ContractViolation("schema_invalid", "occurred_at: has no offset")
+    return envelope
+
+
+def parse_payload(envelope: Envelope) -> dict[str, Any]:
+    """Checks (4) unknown_event_type and (5) the payload's schema."""
+    decoder = _payload_decoders.get(envelope.event_type)
+    if decoder is None or envelope.schema_version != SCHEMA_VERSION:
+        raise ContractViolation(
+            "unknown_event_type",
+            "event_type: not in the contract"
+            if decoder is None
+            else "schema_version: not in the contract",
+        )
+    try:
+        payload = decoder.decode(envelope.payload)
+    except msgspec.ValidationError as error:
+        raise ContractViolation("schema_invalid", describe(error, "payload")) from None
+    except msgspec.DecodeError:  # pragma: no cover - the envelope decoded it already
+        raise ContractViolation("malformed_json", "payload: not valid JSON") from None
+    if isinstance(payload, GrantAmended) and payload.end_on is payload.annual_amount_krw is msgspec.UNSET:
+        raise ContractViolation(
+            "schema_invalid", "payload: needs end_on or annual_amount_krw"
+        )
+    return msgspec.to_builtins(payload)
+
+
+def check_pii(envelope: Envelope, payload: dict[str, Any]) -> None:
+    """Check (6): no string value may look like personal data."""
+    fields = [
+        ("event_id", envelope.event_id),
+        ("event_type", envelope.event_type),
+        ("occurred_at", envelope.occurred_at),
+        ("source", envelope.source),
+        ("subject_id", envelope.subject_id),
+        *iter_strings(payload, "payload"),
+    ]
+    path = find_pii_field(fields)
+    if path is not None:
+        raise ContractViolation(
+            "pii_detected", f"{path}: looks like personal data (value withheld)"
+        )
+
+
+def utc_instant(occurred_at: str) -> str:
+    """occurred_at as a UTC string that sorts in time order (for latest-report-wins)."""
+    instant = datetime.fromisoformat(occurred_at.upper()).astimezone(timezone.utc)
+    return instant.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def readable_envelope(raw: bytes) -> dict[str, str]:
+    """Best-effort event_id, event_type, source and subject_id of a rejected message.
+
+    Only short strings that do not look like personal data are kept.
+    """
+    try:
+        document = msgspec.json.decode(raw)
+    except msgspec.DecodeError:
+        return {}
+    if not isinstance(document, dict):
+        return {}
+    kept = {}
+    for key in ("event_id", "event_type", "source", "subject_id"):
+        value = document.get(key)
+        if isinstance(value, str) and 0 < len(value) <= 128 and not contains_pii(value):
+            kept[key] = value
+    return kept

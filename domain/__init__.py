@@ -1,0 +1,1 @@
+"""The ledger's domain: aggregates that enforce the contract's rules."""

@@ -1,0 +1,147 @@
+"""The ledger: one eventsourcing Application, one global log.
+
+Services follow eventsourcing's examples (load → call → save), batched: a
+`UnitOfWork` loads the aggregates a batch touches in one query, applies each
+message's command, and saves every resulting event, the event-id index rows
+and the input positions in one transaction.
+"""
+
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import IntegrityError, Tracking, Transcoder
+
+import domain.grant  # noqa: F401  (registers the aggregate)
+import domain.institute  # noqa: F401
+import domain.subjects  # noqa: F401
+from domain.base import AGGREGATE_FOR_EVENT_TYPE, LedgerAggregate
+from domain.errors import UnauthorizedSource, UnknownSubject
+from domain.facts import Fact
+from domain.rejection import Rejection
+from store.recorders import IndexedEvent
+from store.transcoder import PlainJSONTranscoder
+
+
+class ConcurrentWrite(Exception):
+    """Another writer stored events for the same subjects or event_ids first."""
+
+
+class Ledger(Application):
+    name = "Ledger"
+
+    def __init__(self, env: dict[str, str] | None = None, cache_size: int = 50_000) -> None:
+        super().__init__(env)
+        self.cache: OrderedDict[UUID, LedgerAggregate] = OrderedDict()
+        self.cache_size = cache_size
+
+    def construct_transcoder(self) -> Transcoder:
+        return PlainJSONTranscoder()
+
+    def construct_recorder(self) -> Any:
+        return self.factory.process_recorder()
+
+    # Queries ------------------------------------------------------------------
+    def position(self) -> int:
+        """The newest position in the log (0 for an empty ledger)."""
+        return self.recorder.max_notification_id() or 0
+
+    def resume_point(self, input_name: str) -> int:
+        """The last position (line or offset) of an input already recorded."""
+        return self.recorder.max_tracking_id(input_name) or 0
+
+    def find_event_ids(self, event_ids: Sequence[str]) -> dict[str, IndexedEvent]:
+        return self.recorder.find_event_ids(event_ids)
+
+    # Aggregates -----------------------------------------------------------------
+    def load_many(self, aggregate_ids: Iterable[tuple[type[LedgerAggregate], UUID]]) -> None:
+        """Bring the given aggregates into the cache with one query."""
+        wanted = {aid: cls for cls, aid in aggregate_ids if aid not in self.cache}
+        if not wanted:
+            return
+        loaded: dict[UUID, LedgerAggregate] = {}
+        for stored in self.recorder.select_events_of(list(wanted)):
+            event = self.mapper.to_domain_event(stored)
+            loaded[stored.originator_id] = event.mutate(loaded.get(stored.originator_id))
+        for aggregate_id, cls in wanted.items():
+            self.remember(loaded.get(aggregate_id) or cls.blank(aggregate_id))
+
+    def aggregate(self, cls: type[LedgerAggregate], aggregate_id: UUID) -> LedgerAggregate:
+        if aggregate_id not in self.cache:
+            self.load_many([(cls, aggregate_id)])
+        self.cache.move_to_end(aggregate_id)
+        return self.cache[aggregate_id]
+
+    def remember(self, aggregate: LedgerAggregate) -> None:
+        self.cache[aggregate.id] = aggregate
+        if len(self.cache) > self.cache_size:
+            self.cache.popitem(last=False)
+
+    def forget(self, aggregate_ids: Iterable[UUID]) -> None:
+        for aggregate_id in aggregate_ids:
+            self.cache.pop(aggregate_id, None)
+
+    def begin(self) -> "UnitOfWork":
+        return UnitOfWork(self)
+
+
+class UnitOfWork:
+    """The events of one batch, kept in processing order until `commit`."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self.events: list[Any] = []
+        self.index: dict[str, IndexedEvent] = {}
+        self.touched: set[UUID] = set()
+
+    def aggregate_for(self, event_type: str, subject_id: str) -> tuple[type[LedgerAggregate], UUID]:
+        cls = AGGREGATE_FOR_EVENT_TYPE[event_type]
+        return cls, cls.create_id(subject_id)
+
+    def accept(self, fact: Fact) -> None:
+        """Record one fact on its aggregate; raises a RuleViolation if refused."""
+        if fact.event_type == "EventRetracted":
+            aggregate = self.retraction_target(fact)
+            aggregate.retract(fact)
+        else:
+            aggregate = self.ledger.aggregate(*self.aggregate_for(fact.event_type, fact.subject_id))
+            aggregate.record(fact)
+        self.touched.add(aggregate.id)
+        self.events.extend(aggregate.collect_events())
+        self.index[fact.event_id] = IndexedEvent(
+            fact.event_id, aggregate.id.hex, fact.subject_id, fact.source, fact.event_type
+        )
+
+    def retraction_target(self, fact: Fact) -> LedgerAggregate:
+        target_id = fact.payload["retracted_event_id"]
+        target = self.index.get(target_id) or self.ledger.find_event_ids([target_id]).get(target_id)
+        if target is None or target.event_type == "EventRetracted":
+            raise UnknownSubject("payload.retracted_event_id: no such accepted event to retract")
+        if target.subject_id != fact.subject_id:
+            raise UnknownSubject("payload.retracted_event_id: the event is about another subject")
+        if target.source != fact.source:
+            raise UnauthorizedSource("source: only the retracted event's source may retract it")
+        cls = AGGREGATE_FOR_EVENT_TYPE[target.event_type]
+        return self.ledger.aggregate(cls, UUID(str(target.originator_id)))
+
+    def reject(self, **record: Any) -> None:
+        rejection = Rejection(**record)
+        self.events.extend(rejection.collect_events())
+
+    def commit(self, trackings: Sequence[Tracking] = ()) -> None:
+        """Save everything in one transaction; on a conflict, drop what we cached."""
+        try:
+            self.ledger.save(
+                *self.events, event_index=list(self.index.values()), trackings=list(trackings)
+            )
+        except IntegrityError as error:
+            self.rollback()
+            raise ConcurrentWrite(str(error)) from error
+        except BaseException:
+            self.rollback()
+            raise
+
+    def rollback(self) -> None:
+        self.ledger.forget(self.touched)

@@ -1,0 +1,39 @@
+"""The one place that wires the ledger to its store (Cosmic Python's bootstrap)."""
+
+import sqlite3
+
+import psycopg
+from eventsourcing.persistence import PersistenceError
+from psycopg import sql
+
+from domain.ledger import Ledger
+from store.url import StoreError, environment_for, redact_password
+
+
+def open_ledger(url: str) -> Ledger:
+    """Open (and if new, create) the ledger at `url`; StoreError says what to fix."""
+    env = environment_for(url)
+    try:
+        if env["PERSISTENCE_MODULE"] == "eventsourcing.postgres":
+            ensure_schema(env)
+        return Ledger(env)
+    except (PersistenceError, psycopg.Error, sqlite3.Error, OSError) as error:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise StoreError(f"cannot open store {redact_password(url)}: {reason}") from None
+
+
+def ensure_schema(env: dict[str, str]) -> None:
+    """Create the PostgreSQL schema named in the URL (`?schema=`) if it is missing."""
+    schema = env["POSTGRES_SCHEMA"]
+    if schema == "public":
+        return
+    with psycopg.connect(
+        dbname=env["POSTGRES_DBNAME"],
+        host=env["POSTGRES_HOST"],
+        port=int(env["POSTGRES_PORT"]),
+        user=env["POSTGRES_USER"],
+        password=env["POSTGRES_PASSWORD"] or None,
+        connect_timeout=int(env["POSTGRES_CONNECT_TIMEOUT"]),
+        autocommit=True,
+    ) as connection:
+        connection.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))

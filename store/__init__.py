@@ -1,0 +1,1 @@
+"""Persistence: where the ledger's one log lives (SQLite or PostgreSQL)."""

@@ -1,0 +1,72 @@
+"""`--store URL` → the eventsourcing environment that opens that store."""
+
+import os
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from eventsourcing.utils import get_topic
+
+from store.recorders import PostgresLedgerRecorder, SQLiteLedgerRecorder
+
+DEFAULT_STORE = "sqlite:///rnd-ledger.db"
+STORE_ENV = "RND_LEDGER_STORE"
+
+
+class StoreError(Exception):
+    """The store URL is wrong or the store cannot be reached; says what to fix."""
+
+
+def store_url(given: str | None) -> str:
+    return given or os.environ.get(STORE_ENV) or DEFAULT_STORE
+
+
+def environment_for(url: str) -> dict[str, str]:
+    """The eventsourcing settings for a `sqlite:///…` or `postgresql://…` URL."""
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        path = unquote(parts.path)[1:] if parts.path.startswith("/") else ""
+        if not path or parts.netloc:
+            raise StoreError(
+                f"store URL {url!r} has no file path: use sqlite:///relative.db "
+                "or sqlite:////absolute/path.db"
+            )
+        directory = Path(path).parent
+        if not directory.is_dir():
+            raise StoreError(f"store directory {str(directory)!r} does not exist: create it first")
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": path,
+            "SQLITE_LOCK_TIMEOUT": "30",
+            "PROCESS_RECORDER_TOPIC": get_topic(SQLiteLedgerRecorder),
+        }
+    if parts.scheme in ("postgresql", "postgres"):
+        database = parts.path.lstrip("/")
+        if not parts.hostname or not database:
+            raise StoreError(
+                f"store URL {redact_password(url)!r} needs a host and a database: "
+                "postgresql://user:password@host:port/dbname"
+            )
+        query = parse_qs(parts.query)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": unquote(database),
+            "POSTGRES_HOST": parts.hostname,
+            "POSTGRES_PORT": str(parts.port or 5432),
+            "POSTGRES_USER": unquote(parts.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(parts.password or ""),
+            "POSTGRES_SCHEMA": query.get("schema", ["public"])[0],
+            "POSTGRES_CONNECT_TIMEOUT": "5",
+            "POSTGRES_LOCK_TIMEOUT": "60",
+            "PROCESS_RECORDER_TOPIC": get_topic(PostgresLedgerRecorder),
+        }
+    raise StoreError(
+        f"unknown store URL scheme {parts.scheme!r} in {redact_password(url)!r}: "
+        "use sqlite:///path.db or postgresql://user:password@host:port/dbname"
+    )
+
+
+def redact_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password:
+        return url.replace(f":{parts.password}@", ":***@", 1)
+    return url
