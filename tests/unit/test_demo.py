@@ -3,8 +3,12 @@ contract validity, deliberate imperfections and calibration (small scale)."""
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
+import os
 import re
+import subprocess
+import sys
 from collections import Counter, defaultdict
 from datetime import date, timedelta
 
@@ -99,6 +103,18 @@ def test_same_seed_gives_identical_bytes(lines):
 
 def test_different_seed_gives_different_bytes(lines):
     assert list(generate("small", seed=8)) != lines
+
+
+def test_same_bytes_across_processes_and_hash_seeds(lines):
+    """No dependence on str hashing or set order: other interpreters agree."""
+    code = ("import hashlib, sys; from demo.generate import generate; "
+            "sys.stdout.write(hashlib.sha256(b''.join(generate('small', seed=7))).hexdigest())")
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    for hash_seed in ("1", "2"):
+        env = dict(os.environ, PYTHONHASHSEED=hash_seed)
+        out = subprocess.run([sys.executable, "-c", code], cwd=root, env=env,
+                             capture_output=True, text=True, check=True).stdout
+        assert out == hashlib.sha256(b"".join(lines)).hexdigest()
 
 
 def test_unknown_scale_is_rejected():
