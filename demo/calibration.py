@@ -8,6 +8,7 @@ projections: it skips invalid lines (unparseable or ``-BAD-`` ids), keeps the
 first of duplicate event_ids, ignores retracted events, lets the latest
 report win, and does not apply the aggregate rules.
 """
+
 from __future__ import annotations
 
 import json
@@ -32,8 +33,12 @@ def _events(lines: Iterable[bytes | str]) -> list[dict]:
             continue
         seen.add(eid)
         out.append(ev)
-    retracted = {e["payload"]["retracted_event_id"] for e in out if e["event_type"] == "EventRetracted"}
-    return [e for e in out if e["event_id"] not in retracted and e["event_type"] != "EventRetracted"]
+    retracted = {
+        e["payload"]["retracted_event_id"] for e in out if e["event_type"] == "EventRetracted"
+    }
+    return [
+        e for e in out if e["event_id"] not in retracted and e["event_type"] != "EventRetracted"
+    ]
 
 
 def _latest(store: dict, key, ev: dict, value) -> None:
@@ -66,8 +71,9 @@ def summarize(lines: Iterable[bytes | str]) -> dict:
         if t == "ResearcherRegistered":
             reg[s] = (p["institution_id"], p["position"] == "full_time", p["first_appointed_on"])
         elif t == "ResearcherPositionChanged":
-            changes.setdefault(s, []).append((p["effective_on"], p["institution_id"],
-                                              p["position"] == "full_time"))
+            changes.setdefault(s, []).append(
+                (p["effective_on"], p["institution_id"], p["position"] == "full_time")
+            )
         elif t == "ResearcherDeparted":
             departed[s] = p["effective_on"]
         elif t == "FacultyCensusReported":
@@ -106,12 +112,27 @@ def summarize(lines: Iterable[bytes | str]) -> dict:
                 inst, ft = i, f
         return inst, ft
 
-    out: dict[str, dict] = {k: {} for k in (
-        "coverage_all_faculty", "coverage_full_time", "coverage_early_career",
-        "basic_research_share", "personnel_cost_coverage", "integrated_evaluation_share",
-        "active_grants", "pis", "census_full_time", "census_all", "census_early_career",
-        "young_ladder_researchers", "ai_centers", "ai_researchers_trained", "stage_after_abolition",
-        "grants_unknown_researcher")}
+    out: dict[str, dict] = {
+        k: {}
+        for k in (
+            "coverage_all_faculty",
+            "coverage_full_time",
+            "coverage_early_career",
+            "basic_research_share",
+            "personnel_cost_coverage",
+            "integrated_evaluation_share",
+            "active_grants",
+            "pis",
+            "census_full_time",
+            "census_all",
+            "census_early_career",
+            "young_ladder_researchers",
+            "ai_centers",
+            "ai_researchers_trained",
+            "stage_after_abolition",
+            "grants_unknown_researcher",
+        )
+    }
     young: set[str] = set()
     for y in YEARS:
         jan1, dec31, ec_after = f"{y}-01-01", f"{y}-12-31", f"{y - 7}-12-31"
@@ -144,14 +165,26 @@ def summarize(lines: Iterable[bytes | str]) -> dict:
             "coverage_all_faculty": _ratio(n_all, c_all),
             "coverage_full_time": _ratio(n_ft, c_ft),
             "coverage_early_career": _ratio(n_ec, c_ec),
-            "basic_research_share": _ratio(b[1]["basic_research_krw"],
-                                           b[1]["total_government_rnd_krw"]) if b else None,
-            "personnel_cost_coverage": _ratio(sum(v["personnel_cost_from_contribution_krw"] for v in ib),
-                                              sum(v["personnel_cost_krw"] for v in ib)),
+            "basic_research_share": _ratio(
+                b[1]["basic_research_krw"], b[1]["total_government_rnd_krw"]
+            )
+            if b
+            else None,
+            "personnel_cost_coverage": _ratio(
+                sum(v["personnel_cost_from_contribution_krw"] for v in ib),
+                sum(v["personnel_cost_krw"] for v in ib),
+            ),
             "integrated_evaluation_share": _ratio(sum(v == "integrated" for v in ev_y), len(ev_y)),
-            "active_grants": sum(1 for gid, g in grants.items() if g["start_on"] <= dec31
-                                 and min(ends.get(gid, g["end_on"]), terms.get(gid, "9999")) >= jan1),
-            "pis": n_all, "census_full_time": c_ft, "census_all": c_all, "census_early_career": c_ec,
+            "active_grants": sum(
+                1
+                for gid, g in grants.items()
+                if g["start_on"] <= dec31
+                and min(ends.get(gid, g["end_on"]), terms.get(gid, "9999")) >= jan1
+            ),
+            "pis": n_all,
+            "census_full_time": c_ft,
+            "census_all": c_all,
+            "census_early_career": c_ec,
             "young_ladder_researchers": len(young),
             "ai_centers": sum(1 for x in designated if x <= dec31),
             "ai_researchers_trained": sum(c for yy, c in trained if yy <= y),
@@ -165,6 +198,7 @@ def summarize(lines: Iterable[bytes | str]) -> dict:
 
 def _day_before(iso_day: str) -> str:
     from datetime import date, timedelta
+
     return (date.fromisoformat(iso_day) - timedelta(days=1)).isoformat()
 
 
@@ -175,8 +209,9 @@ def format_summary(s: dict) -> str:
         cells = []
         for y in YEARS:
             v = by_year.get(y)
-            cells.append("-".rjust(9) if v is None else
-                         (f"{v:9.3f}" if isinstance(v, float) else f"{v:9d}"))
+            cells.append(
+                "-".rjust(9) if v is None else (f"{v:9.3f}" if isinstance(v, float) else f"{v:9d}")
+            )
         rows.append(k.ljust(30) + "".join(cells))
     return "\n".join(rows)
 

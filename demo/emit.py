@@ -7,6 +7,7 @@ generation order) so the final file is chronological, and events generated
 earlier win ties — generators always create a dependency before the events
 that need it.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -80,21 +81,31 @@ class Emitter:
             return f"DEMO-{source}-{n:09d}"
         return f"{source}-E{n:09d}"  # self-emitted: the institution id is already DEMO-…
 
-    def emit(self, source: str, event_type: str, subject: str, payload: dict,
-             day: int, sec: int | None = None, event_id: str | None = None) -> str:
+    def emit(
+        self,
+        source: str,
+        event_type: str,
+        subject: str,
+        payload: dict,
+        day: int,
+        sec: int | None = None,
+        event_id: str | None = None,
+    ) -> str:
         """Encode one contract event; returns its event_id."""
         if sec is None:
             sec = 32400 + int(self.rng.random() * 32400)  # office hours 09:00–18:00
         eid = event_id or self.next_id(source)
-        line = self._encode({
-            "event_id": eid,
-            "event_type": event_type,
-            "schema_version": 1,
-            "occurred_at": f"{iso(day)}T{_CLOCK[sec]}{KST}",
-            "source": source,
-            "subject_id": subject,
-            "payload": payload,
-        })
+        line = self._encode(
+            {
+                "event_id": eid,
+                "event_type": event_type,
+                "schema_version": 1,
+                "occurred_at": f"{iso(day)}T{_CLOCK[sec]}{KST}",
+                "source": source,
+                "subject_id": subject,
+                "payload": payload,
+            }
+        )
         self.raw(line, day, sec)
         return eid
 

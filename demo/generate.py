@@ -9,6 +9,7 @@ Every id is labelled synthetic (``DEMO-…``; budgets use the contract's
 ``FY<year>`` subject). Deliberately invalid messages carry ``-BAD-`` in their
 event_id where it is readable; a few valid lines appear twice on purpose.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -65,8 +66,10 @@ def write_demo(path: str, scale: str = "small", seed: int = 0) -> int:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
     elif path.endswith(".gz"):
-        with open(path, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw,
-                                                    mtime=0) as gz:
+        with (
+            open(path, "wb") as raw,
+            gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz,
+        ):
             gz.write(data)
     else:
         with open(path, "wb") as f:

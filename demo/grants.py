@@ -7,23 +7,48 @@ reach the coverage trajectory in params.py. Amendments, stage evaluations and
 terminations are decided when a grant is created (departures add voluntary
 terminations later), so the effective end is known while planning.
 """
+
 from __future__ import annotations
 
 from .emit import add_years, d, dec31, end_for_years, jan1, year_of
-from .params import (COV_EARLY, COV_FULL_TIME, COV_NON_FULL_TIME, FIELDS,
-                     YEARS, Scale)
+from .params import COV_EARLY, COV_FULL_TIME, COV_NON_FULL_TIME, FIELDS, YEARS, Scale
 from .researchers import CENSUS_MISSING_INSTITUTION, Population, Researcher
 
 ABOLISHED = d(2026, 1, 1)  # stage evaluations abolished
 LAST_DAY = dec31(2030)
-AMOUNT_M = {"basic_small": (50, 70), "early_career": (100, 150), "mid_career": (150, 320),
-            "leader": (700, 1500), "long_term_deep": (100, 200), "young_ladder": (60, 100)}
+AMOUNT_M = {
+    "basic_small": (50, 70),
+    "early_career": (100, 150),
+    "mid_career": (150, 320),
+    "leader": (700, 1500),
+    "long_term_deep": (100, 200),
+    "young_ladder": (60, 100),
+}
 
 
 class Grant:
-    __slots__ = ("gid", "pi", "rid", "program", "field", "inst", "start", "end",
-                 "annual", "award_day", "ext_end", "ext_day", "amt_fy", "amt_new",
-                 "amt_day", "stage_day", "stage_result", "term", "term_reason", "special")
+    __slots__ = (
+        "gid",
+        "pi",
+        "rid",
+        "program",
+        "field",
+        "inst",
+        "start",
+        "end",
+        "annual",
+        "award_day",
+        "ext_end",
+        "ext_day",
+        "amt_fy",
+        "amt_new",
+        "amt_day",
+        "stage_day",
+        "stage_result",
+        "term",
+        "term_reason",
+        "special",
+    )
 
     def end_now(self) -> int:
         return self.ext_end if self.ext_end is not None else self.end
@@ -66,9 +91,11 @@ class Portfolio:
         t_ec = round(COV_EARLY[y] * early)
         t_ft = round(COV_FULL_TIME[y] * ft)
         t_nft = round(COV_NON_FULL_TIME[y] * nft)
-        need = {"ec": max(0, t_ec - cur["ec"]),
-                "ftn": max(0, t_ft - max(t_ec, cur["ec"]) - cur["ftn"]),
-                "nft": max(0, t_nft - cur["nft"])}
+        need = {
+            "ec": max(0, t_ec - cur["ec"]),
+            "ftn": max(0, t_ft - max(t_ec, cur["ec"]) - cur["ftn"]),
+            "nft": max(0, t_nft - cur["nft"]),
+        }
         if y == YEARS[0]:
             self._seed_pool(y, need)
             cats = [r.category(y) for r in pop.people]
@@ -83,7 +110,9 @@ class Portfolio:
             r.young = True
             self._new(r, "young_ladder", y)
         # a few concurrent second grants to sitting full-time PIs
-        sitting = [pop.people[i] for i in sorted(pis) if cats[i] == "ftn" and pop.people[i].dep is None]
+        sitting = [
+            pop.people[i] for i in sorted(pis) if cats[i] == "ftn" and pop.people[i].dep is None
+        ]
         rng.shuffle(sitting)
         for r in sitting[: round(0.03 * sum(need.values()))]:
             self._new(r, "leader" if rng.random() < 0.25 else "mid_career", y)
@@ -105,7 +134,11 @@ class Portfolio:
         if n <= 0:
             return []
         people = self.pop.people
-        cands = [r for r in people[: len(cats)] if cats[r.idx] == cat and r.dep is None and r.idx not in pis]
+        cands = [
+            r
+            for r in people[: len(cats)]
+            if cats[r.idx] == cat and r.dep is None and r.idx not in pis
+        ]
         hospital = [r for r in cands if r.inst0 == CENSUS_MISSING_INSTITUTION]
         rest = [r for r in cands if r.inst0 != CENSUS_MISSING_INSTITUTION]
         self.rng.shuffle(rest)
@@ -125,9 +158,14 @@ class Portfolio:
         out += [r for r in picks["nft"] if not r.young and r.first >= lim][: q - len(out)]
         if len(out) < q:
             people = self.pop.people
-            sitting = [people[i] for i in sorted(pis)
-                       if i < len(cats) and not people[i].young and people[i].dep is None
-                       and (cats[i] == "ec" or (cats[i] == "nft" and people[i].first >= lim))]
+            sitting = [
+                people[i]
+                for i in sorted(pis)
+                if i < len(cats)
+                and not people[i].young
+                and people[i].dep is None
+                and (cats[i] == "ec" or (cats[i] == "nft" and people[i].first >= lim))
+            ]
             self.rng.shuffle(sitting)
             out += sitting[: q - len(out)]
         while len(out) < q:
@@ -144,12 +182,19 @@ class Portfolio:
             return "basic_small" if x < 0.6 else "early_career"
         if y < 2026:
             return "mid_career" if x < 0.86 else "basic_small" if x < 0.965 else "leader"
-        return ("mid_career" if x < 0.52 else "basic_small" if x < 0.89
-                else "long_term_deep" if x < 0.965 else "leader")
+        return (
+            "mid_career"
+            if x < 0.52
+            else "basic_small"
+            if x < 0.89
+            else "long_term_deep"
+            if x < 0.965
+            else "leader"
+        )
 
     def _duration(self, program: str, y: int) -> int:
         rng = self.rng
-        if y == YEARS[0] and program != "long_term_deep":   # remaining years of the stock
+        if y == YEARS[0] and program != "long_term_deep":  # remaining years of the stock
             return rng.randint(1, 6 if program == "leader" else 5)
         if program == "long_term_deep":
             return 10
@@ -175,9 +220,17 @@ class Portfolio:
         g.inst = st[0] if st else self.pop.unis[rng.randrange(len(self.pop.unis))].uid
         x = rng.random()
         if y == YEARS[0]:
-            g.start = d(y, 3, 1) if x < .55 else d(y, 4, 1) if x < .7 else d(y, 6, 1) if x < .85 else d(y, 9, 1)
+            g.start = (
+                d(y, 3, 1)
+                if x < 0.55
+                else d(y, 4, 1)
+                if x < 0.7
+                else d(y, 6, 1)
+                if x < 0.85
+                else d(y, 9, 1)
+            )
         else:
-            g.start = d(y, 3, 1) if x < .6 else d(y, 6, 1) if x < .85 else d(y, 9, 1)
+            g.start = d(y, 3, 1) if x < 0.6 else d(y, 6, 1) if x < 0.85 else d(y, 9, 1)
         years = self._duration(program, y)
         g.end = end_for_years(g.start, years)
         lo, hi = AMOUNT_M[program]
@@ -189,13 +242,23 @@ class Portfolio:
             day = g.end - rng.randint(30, 90)
             if g.start + 60 < day <= LAST_DAY:
                 g.ext_day = day
-                g.ext_end = end_for_years(g.start, years + (2 if program == "long_term_deep" else 1))
+                g.ext_end = end_for_years(
+                    g.start, years + (2 if program == "long_term_deep" else 1)
+                )
         if rng.random() < 0.03 and years >= 2:
             fy = rng.randint(year_of(g.start) + 1, year_of(g.end))
             if fy <= 2030:
-                g.amt_fy, g.amt_new, g.amt_day = fy, g.annual + g.annual // 10, d(fy, 1, 5) + rng.randrange(5)
-        if (y == YEARS[0] and years >= 3 and program in ("mid_career", "leader", "early_career")
-                and rng.random() < 0.6):
+                g.amt_fy, g.amt_new, g.amt_day = (
+                    fy,
+                    g.annual + g.annual // 10,
+                    d(fy, 1, 5) + rng.randrange(5),
+                )
+        if (
+            y == YEARS[0]
+            and years >= 3
+            and program in ("mid_career", "leader", "early_career")
+            and rng.random() < 0.6
+        ):
             g.stage_day = add_years(g.start, 1) + rng.randint(0, 60)
             g.stage_result = "continue"
             if rng.random() < 0.02:
@@ -213,8 +276,11 @@ class Portfolio:
     def pi_counts_by_institution(self, y: int) -> dict[str, list[int]]:
         """PIs of grants active in y with a state in y: inst -> [ft, nft, early]."""
         j1, lim = jan1(y), dec31(y - 7)
-        pis = {g.pi.idx: g.pi for g in self.grants
-               if g.pi is not None and g.start <= dec31(y) and g.eff_end() >= j1}
+        pis = {
+            g.pi.idx: g.pi
+            for g in self.grants
+            if g.pi is not None and g.start <= dec31(y) and g.eff_end() >= j1
+        }
         out: dict[str, list[int]] = {}
         for i in sorted(pis):
             r = pis[i]
@@ -238,8 +304,14 @@ class Portfolio:
     def _stage_exceptions(self) -> None:
         """Stage evaluations held after their abolition (compliance exceptions)."""
         for y, n in sorted(self.scale.stage_exceptions.items()):
-            cands = [g for g in self.grants
-                     if g.stage_day is None and g.program == "mid_career" and g.term is None
-                     and year_of(add_years(g.start, 2)) == y and g.end_now() > add_years(g.start, 2) + 90]
+            cands = [
+                g
+                for g in self.grants
+                if g.stage_day is None
+                and g.program == "mid_career"
+                and g.term is None
+                and year_of(add_years(g.start, 2)) == y
+                and g.end_now() > add_years(g.start, 2) + 90
+            ]
             for g in cands[:n]:
                 g.stage_day, g.stage_result = add_years(g.start, 2) + 20, "continue"

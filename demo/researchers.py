@@ -4,6 +4,7 @@ Each researcher has at most one position change and at most one departure,
 which keeps "researcher state in Y" (indicators.md) a two-branch lookup that
 the grant planner can evaluate cheaply and exactly.
 """
+
 from __future__ import annotations
 
 from bisect import bisect
@@ -36,14 +37,29 @@ def make_universities(rng, scale: Scale) -> list[University]:
     for i, x in enumerate(w):
         ft = max(25, round(scale.full_time * x / tot))
         nft = max(15, round(scale.non_full_time * x / tot * rng.uniform(0.7, 1.3)))
-        unis.append(University(f"DEMO-U{i + 1:03d}", ft, nft,
-                               rng.uniform(0.8, 1.2), rng.uniform(0.145, 0.195)))
+        unis.append(
+            University(
+                f"DEMO-U{i + 1:03d}", ft, nft, rng.uniform(0.8, 1.2), rng.uniform(0.145, 0.195)
+            )
+        )
     return unis
 
 
 class Researcher:
-    __slots__ = ("idx", "rid", "inst0", "ft0", "first", "field", "reg",
-                 "chg", "inst1", "ft1", "dep", "young")
+    __slots__ = (
+        "idx",
+        "rid",
+        "inst0",
+        "ft0",
+        "first",
+        "field",
+        "reg",
+        "chg",
+        "inst1",
+        "ft1",
+        "dep",
+        "young",
+    )
 
     def state(self, year: int):
         """(institution, full_time) in force on the last day in post in `year`, or None."""
@@ -96,7 +112,11 @@ class Population:
             fy = year - rng.randrange(10)
         r.first = d(year, 3, 1) if fy == year else jan1(fy) + rng.randrange(365)
         r.field = FIELDS[bisect(_FIELD_CUM, rng.random() * _FIELD_CUM[-1])]
-        r.reg = (d(2024, 1, 2) + rng.randrange(20)) if year == 2024 else jan1(year) + 4 + rng.randrange(40)
+        r.reg = (
+            (d(2024, 1, 2) + rng.randrange(20))
+            if year == 2024
+            else jan1(year) + 4 + rng.randrange(40)
+        )
         r.chg = r.inst1 = r.ft1 = r.dep = None
         r.young = False
         self.people.append(r)
@@ -115,27 +135,38 @@ class Population:
             elif x < 0.04 and r.chg is None:
                 r.chg = d(year, 3, 1) if rng.random() < 0.5 else d(year, 9, 1)
                 if not r.ft0 and rng.random() < 0.7:
-                    r.inst1, r.ft1 = r.inst0, True           # hired full-time at home
+                    r.inst1, r.ft1 = r.inst0, True  # hired full-time at home
                 else:
                     inst = r.inst0
                     while inst == r.inst0 and len(self.unis) > 1:
                         inst = self.pick_university(r.ft0)
-                    r.inst1, r.ft1 = inst, r.ft0              # moved university
+                    r.inst1, r.ft1 = inst, r.ft0  # moved university
 
     def emit(self, em: Emitter) -> None:
         for r in self.people:
-            em.emit("NRF", "ResearcherRegistered", r.rid, {
-                "institution_id": r.inst0,
-                "position": "full_time" if r.ft0 else "non_full_time",
-                "first_appointed_on": iso(r.first),
-                "field": r.field,
-            }, r.reg)
+            em.emit(
+                "NRF",
+                "ResearcherRegistered",
+                r.rid,
+                {
+                    "institution_id": r.inst0,
+                    "position": "full_time" if r.ft0 else "non_full_time",
+                    "first_appointed_on": iso(r.first),
+                    "field": r.field,
+                },
+                r.reg,
+            )
             if r.chg is not None:
-                em.emit("NRF", "ResearcherPositionChanged", r.rid, {
-                    "institution_id": r.inst1,
-                    "position": "full_time" if r.ft1 else "non_full_time",
-                    "effective_on": iso(r.chg),
-                }, r.chg - 3)
+                em.emit(
+                    "NRF",
+                    "ResearcherPositionChanged",
+                    r.rid,
+                    {
+                        "institution_id": r.inst1,
+                        "position": "full_time" if r.ft1 else "non_full_time",
+                        "effective_on": iso(r.chg),
+                    },
+                    r.chg - 3,
+                )
             if r.dep is not None:
-                em.emit("NRF", "ResearcherDeparted", r.rid,
-                        {"effective_on": iso(r.dep)}, r.dep - 7)
+                em.emit("NRF", "ResearcherDeparted", r.rid, {"effective_on": iso(r.dep)}, r.dep - 7)

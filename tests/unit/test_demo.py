@@ -1,5 +1,6 @@
 """The synthetic demo data set (rnd-ledger demo): determinism, labelling,
 contract validity, deliberate imperfections and calibration (small scale)."""
+
 from __future__ import annotations
 
 import gzip
@@ -22,13 +23,26 @@ PAYLOAD_FIELDS = {
     "ResearcherPositionChanged": {"institution_id", "position", "effective_on"},
     "ResearcherDeparted": {"effective_on"},
     "FacultyCensusReported": {"year", "full_time", "non_full_time", "early_career_full_time"},
-    "GrantAwarded": {"researcher_id", "institution_id", "program", "field", "start_on", "end_on",
-                     "annual_amount_krw"},
+    "GrantAwarded": {
+        "researcher_id",
+        "institution_id",
+        "program",
+        "field",
+        "start_on",
+        "end_on",
+        "annual_amount_krw",
+    },
     "GrantAmended": {"end_on", "annual_amount_krw", "reason"},  # the first two optional
     "GrantFundsDisbursed": {"fiscal_year", "amount_krw", "disbursed_on"},
     "GrantTerminated": {"effective_on", "reason"},
-    "SelectionEvaluationCompleted": {"program", "submitted_on", "decided_on", "reviewer_count",
-                                     "ai_assisted", "outcome"},
+    "SelectionEvaluationCompleted": {
+        "program",
+        "submitted_on",
+        "decided_on",
+        "reviewer_count",
+        "ai_assisted",
+        "outcome",
+    },
     "StageEvaluationHeld": {"held_on", "result"},
     "RnDBudgetEnacted": {"fiscal_year", "total_government_rnd_krw", "basic_research_krw"},
     "BlockFundingAllocated": {"fiscal_year", "amount_krw", "performance_score"},
@@ -36,24 +50,43 @@ PAYLOAD_FIELDS = {
     "AICenterDesignated": {"institution_id", "field", "designated_on"},
     "AIResearchersTrained": {"year", "count"},
     "InstituteRegistered": {"name_ko", "name_en"},
-    "InstituteBudgetReported": {"fiscal_year", "institutional_contribution_krw", "basic_program_krw",
-                                "strategic_program_krw", "project_revenue_krw", "personnel_cost_krw",
-                                "personnel_cost_from_contribution_krw"},
+    "InstituteBudgetReported": {
+        "fiscal_year",
+        "institutional_contribution_krw",
+        "basic_program_krw",
+        "strategic_program_krw",
+        "project_revenue_krw",
+        "personnel_cost_krw",
+        "personnel_cost_from_contribution_krw",
+    },
     "RepresentativeResultSubmitted": {"evaluation_year", "result_id", "mission", "title"},
     "InstituteEvaluated": {"evaluation_year", "system", "grade", "representative_result_ids"},
     "PerformanceBonusPaid": {"fiscal_year", "scheme", "recipients", "amount_krw"},
     "SpecialHiringCompleted": {"year", "hires"},
     "EventRetracted": {"retracted_event_id", "reason"},
 }
-EMITTER = {t: "NRF" for t in PAYLOAD_FIELDS if t.startswith(("Researcher", "Grant", "Selection", "Stage"))}
-EMITTER.update(FacultyCensusReported="MOE", RnDBudgetEnacted="MSIT", BlockFundingAllocated="MSIT",
-               AICenterDesignated="MSIT", AIResearchersTrained="MSIT", InstituteRegistered="NST",
-               InstituteBudgetReported="NST", InstituteEvaluated="NST", PerformanceBonusPaid="NST",
-               BlockFundingSpent="self", RepresentativeResultSubmitted="self",
-               SpecialHiringCompleted="self")
+EMITTER = {
+    t: "NRF" for t in PAYLOAD_FIELDS if t.startswith(("Researcher", "Grant", "Selection", "Stage"))
+}
+EMITTER.update(
+    FacultyCensusReported="MOE",
+    RnDBudgetEnacted="MSIT",
+    BlockFundingAllocated="MSIT",
+    AICenterDesignated="MSIT",
+    AIResearchersTrained="MSIT",
+    InstituteRegistered="NST",
+    InstituteBudgetReported="NST",
+    InstituteEvaluated="NST",
+    PerformanceBonusPaid="NST",
+    BlockFundingSpent="self",
+    RepresentativeResultSubmitted="self",
+    SpecialHiringCompleted="self",
+)
 ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}\Z")
-PII = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
-                 r"|(?<!\d)\d{6}-?[1-4]\d{6}(?!\d)|(?<!\d)01[016789]-?\d{3,4}-?\d{4}(?!\d)")
+PII = re.compile(
+    r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
+    r"|(?<!\d)\d{6}-?[1-4]\d{6}(?!\d)|(?<!\d)01[016789]-?\d{3,4}-?\d{4}(?!\d)"
+)
 YEAR_FIELDS = ("year", "fiscal_year", "evaluation_year")
 DATE_FIELDS = ("start_on", "held_on", "decided_on", "designated_on")
 
@@ -107,13 +140,21 @@ def test_different_seed_gives_different_bytes(lines):
 
 def test_same_bytes_across_processes_and_hash_seeds(lines):
     """No dependence on str hashing or set order: other interpreters agree."""
-    code = ("import hashlib, sys; from demo.generate import generate; "
-            "sys.stdout.write(hashlib.sha256(b''.join(generate('small', seed=7))).hexdigest())")
+    code = (
+        "import hashlib, sys; from demo.generate import generate; "
+        "sys.stdout.write(hashlib.sha256(b''.join(generate('small', seed=7))).hexdigest())"
+    )
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     for hash_seed in ("1", "2"):
         env = dict(os.environ, PYTHONHASHSEED=hash_seed)
-        out = subprocess.run([sys.executable, "-c", code], cwd=root, env=env,
-                             capture_output=True, text=True, check=True).stdout
+        out = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         assert out == hashlib.sha256(b"".join(lines)).hexdigest()
 
 
@@ -160,8 +201,15 @@ def test_small_scale_size(lines):
 
 def test_envelope_payload_and_authorization(valid):
     for e in valid:
-        assert list(e) == ["event_id", "event_type", "schema_version", "occurred_at", "source",
-                           "subject_id", "payload"]
+        assert list(e) == [
+            "event_id",
+            "event_type",
+            "schema_version",
+            "occurred_at",
+            "source",
+            "subject_id",
+            "payload",
+        ]
         assert e["schema_version"] == 1
         assert ID.match(e["event_id"]) and ID.match(e["subject_id"])
         assert e["occurred_at"].endswith("+09:00")
@@ -186,8 +234,9 @@ def test_ids_are_labelled_synthetic(lines, valid):
     for e in valid:
         assert e["event_id"].startswith("DEMO-")
         assert e["subject_id"].startswith(("DEMO-", "FY"))
-    assert all(b'"event_id":"DEMO-' in x or b'"event_id": "DEMO-' in x or b'["DEMO-' in x
-               for x in lines)
+    assert all(
+        b'"event_id":"DEMO-' in x or b'"event_id": "DEMO-' in x or b'["DEMO-' in x for x in lines
+    )
 
 
 def test_no_personal_data_in_valid_lines(valid):
@@ -216,7 +265,9 @@ def test_file_is_chronological(valid):
 
 # ---------------------------------------------------------------- aggregate rules
 def test_grants_obey_the_aggregate_rules(valid):
-    retracted = {e["payload"]["retracted_event_id"] for e in valid if e["event_type"] == "EventRetracted"}
+    retracted = {
+        e["payload"]["retracted_event_id"] for e in valid if e["event_type"] == "EventRetracted"
+    }
     award, term, paid = {}, {}, defaultdict(int)
     annual = {}
     for e in valid:
@@ -256,7 +307,10 @@ def test_amounts_are_consistent(valid):
             assert p["early_career_full_time"] <= p["full_time"]
         elif e["event_type"] == "InstituteBudgetReported":
             assert p["personnel_cost_from_contribution_krw"] <= p["personnel_cost_krw"]
-            assert p["basic_program_krw"] + p["strategic_program_krw"] <= p["institutional_contribution_krw"]
+            assert (
+                p["basic_program_krw"] + p["strategic_program_krw"]
+                <= p["institutional_contribution_krw"]
+            )
         elif e["event_type"] == "SelectionEvaluationCompleted":
             assert p["decided_on"] >= p["submitted_on"]
 
@@ -276,7 +330,9 @@ def test_dependencies_come_first(valid):
         elif t == "RepresentativeResultSubmitted":
             results.add((s, p["evaluation_year"], p["result_id"]))
         elif t == "InstituteEvaluated":
-            assert all((s, p["evaluation_year"], r) in results for r in p["representative_result_ids"])
+            assert all(
+                (s, p["evaluation_year"], r) in results for r in p["representative_result_ids"]
+            )
         elif t == "EventRetracted":
             target = by_id[p["retracted_event_id"]]
             assert (target["subject_id"], target["source"]) == (s, e["source"])
@@ -296,17 +352,32 @@ def test_corrections_compliance_and_data_quality_cases(valid):
             kinds["retract " + by_id[p["retracted_event_id"]]["event_type"]] += 1
         elif t == "StageEvaluationHeld" and p["held_on"] >= "2026-01-01":
             kinds["stage after abolition"] += 1
-        elif t == "InstituteEvaluated" and p["evaluation_year"] >= 2026 and p["system"] != "integrated":
+        elif (
+            t == "InstituteEvaluated"
+            and p["evaluation_year"] >= 2026
+            and p["system"] != "integrated"
+        ):
             kinds["non-integrated evaluation"] += 1
-        elif t == "PerformanceBonusPaid" and p["scheme"] == "all_staff_integrated" and p["fiscal_year"] < 2027:
+        elif (
+            t == "PerformanceBonusPaid"
+            and p["scheme"] == "all_staff_integrated"
+            and p["fiscal_year"] < 2027
+        ):
             kinds["bonus before scheme"] += 1
         elif t == "GrantAwarded" and p["researcher_id"] not in registered:
             kinds["unregistered PI"] += 1
         if t in ("RnDBudgetEnacted", "FacultyCensusReported", "InstituteBudgetReported"):
             reports[t, e["subject_id"], p.get("year", p.get("fiscal_year"))] += 1
-    for k in ("retract GrantFundsDisbursed", "retract GrantAwarded", "retract FacultyCensusReported",
-              "retract BlockFundingSpent", "stage after abolition", "non-integrated evaluation",
-              "bonus before scheme", "unregistered PI"):
+    for k in (
+        "retract GrantFundsDisbursed",
+        "retract GrantAwarded",
+        "retract FacultyCensusReported",
+        "retract BlockFundingSpent",
+        "stage after abolition",
+        "non-integrated evaluation",
+        "bonus before scheme",
+        "unregistered PI",
+    ):
         assert kinds[k] >= 1, k
     superseded = {t for (t, _, _), n in reports.items() if n > 1}
     assert superseded == {"RnDBudgetEnacted", "FacultyCensusReported", "InstituteBudgetReported"}
@@ -315,8 +386,13 @@ def test_corrections_compliance_and_data_quality_cases(valid):
 def test_invalid_messages_are_labelled_and_varied(lines):
     bad = [x for x in lines if b"-BAD-" in x]
     text = b"".join(bad)
-    for marker in (b"GrantCancelled", b'"schema_version": 2', b"@example.org", b"010-1234-5678",
-                   b'"source":"MSIT","subject_id":"DEMO-G26'):
+    for marker in (
+        b"GrantCancelled",
+        b'"schema_version": 2',
+        b"@example.org",
+        b"010-1234-5678",
+        b'"source":"MSIT","subject_id":"DEMO-G26',
+    ):
         assert marker in text, marker
     assert len(bad) >= 10
 
