@@ -68,7 +68,7 @@ def write_demo(path: str, scale: str = "small", seed: int = 0) -> int:
     elif path.endswith(".gz"):
         with (
             open(path, "wb") as raw,
-            gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz,
+            gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6) as gz,
         ):
             gz.write(data)
     else:
