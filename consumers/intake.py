@@ -26,7 +26,7 @@ from contract.validation import (
 from domain.base import AGGREGATE_FOR_EVENT_TYPE
 from domain.errors import RuleViolation
 from domain.facts import Fact
-from domain.ledger import ConcurrentWrite, Ledger, UnitOfWork
+from domain.ledger import ConcurrentWrite, Ledger, UnitOfWork, subject_key
 
 MAX_ATTEMPTS = 5
 
@@ -110,7 +110,7 @@ class Intake:
         envelopes = [e for e in parsed if isinstance(e, Envelope)]
         known = self.ledger.find_event_ids([e.event_id for e in envelopes])
         self.ledger.load_many(
-            unit.aggregate_for(e.event_type, e.subject_id)
+            subject_key(e.event_type, e.subject_id)
             for e in envelopes
             if e.event_type in AGGREGATE_FOR_EVENT_TYPE and e.event_id not in known
         )

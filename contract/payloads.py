@@ -18,8 +18,8 @@ from contract.types import (
     MoneyKrw,
     Name,
     Outcome,
-    PositiveCount,
     Position,
+    PositiveCount,
     Program,
     Reason,
     Score,
@@ -181,7 +181,5 @@ class EventRetracted(Payload):
     reason: Reason
 
 
-PAYLOAD_TYPES: dict[str, type[Payload]] = {
-    cls.__name__: cls for cls in Payload.__subclasses__()
-}
+PAYLOAD_TYPES: dict[str, type[Payload]] = {cls.__name__: cls for cls in Payload.__subclasses__()}
 SCHEMA_VERSION = 1

@@ -53,7 +53,5 @@ def load_policy(path: Path | str | None = None) -> AuthorizationPolicy:
         raise PolicyError(f"policy file {path}: no emitters for {', '.join(missing)}")
     for event_type, sources in emitters.items():
         if not isinstance(sources, list) or not all(isinstance(s, str) and s for s in sources):
-            raise PolicyError(
-                f"policy file {path}: {event_type} must be a list of source codes"
-            )
+            raise PolicyError(f"policy file {path}: {event_type} must be a list of source codes")
     return AuthorizationPolicy({k: frozenset(v) for k, v in emitters.items()})

@@ -52,7 +52,12 @@ def event_schema(event_type: str) -> dict[str, Any]:
     envelope["properties"]["event_type"] = {"const": event_type}
     envelope["properties"]["schema_version"] = {"const": SCHEMA_VERSION}
     envelope["properties"]["payload"] = payload
-    return {"$schema": DIALECT, "$id": BASE_ID + f"{event_type}.json", "title": event_type, **envelope}
+    return {
+        "$schema": DIALECT,
+        "$id": BASE_ID + f"{event_type}.json",
+        "title": event_type,
+        **envelope,
+    }
 
 
 def all_schemas() -> dict[str, dict[str, Any]]:

@@ -21,4 +21,4 @@ class Fact(msgspec.Struct, frozen=True):
     sha256: str
 
     def as_event_kwargs(self) -> dict[str, Any]:
-        return {f: getattr(self, f) for f in self.__struct_fields__}
+        return msgspec.structs.asdict(self)

@@ -31,7 +31,10 @@ class Institute(LedgerAggregate):
             raise InconsistentAmounts(
                 "payload.personnel_cost_from_contribution_krw: greater than personnel_cost_krw"
             )
-        if p["basic_program_krw"] + p["strategic_program_krw"] > p["institutional_contribution_krw"]:
+        if (
+            p["basic_program_krw"] + p["strategic_program_krw"]
+            > p["institutional_contribution_krw"]
+        ):
             raise InconsistentAmounts(
                 "payload.basic_program_krw: basic + strategic greater than "
                 "institutional_contribution_krw"

@@ -8,6 +8,7 @@ and the input positions in one transaction.
 
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -24,6 +25,13 @@ from domain.rejection import Rejection
 from store.recorders import IndexedEvent
 from store.transcoder import PlainJSONTranscoder
 
+SubjectKey = tuple[type[LedgerAggregate], str]
+
+
+def subject_key(event_type: str, subject_id: str) -> SubjectKey:
+    """Which aggregate keeps facts of this type about this subject."""
+    return AGGREGATE_FOR_EVENT_TYPE[event_type], subject_id
+
 
 class ConcurrentWrite(Exception):
     """Another writer stored events for the same subjects or event_ids first."""
@@ -34,7 +42,7 @@ class Ledger(Application):
 
     def __init__(self, env: dict[str, str] | None = None, cache_size: int = 50_000) -> None:
         super().__init__(env)
-        self.cache: OrderedDict[UUID, LedgerAggregate] = OrderedDict()
+        self.cache: OrderedDict[SubjectKey, LedgerAggregate] = OrderedDict()
         self.cache_size = cache_size
 
     def construct_transcoder(self) -> Transcoder:
@@ -56,32 +64,38 @@ class Ledger(Application):
         return self.recorder.find_event_ids(event_ids)
 
     # Aggregates -----------------------------------------------------------------
-    def load_many(self, aggregate_ids: Iterable[tuple[type[LedgerAggregate], UUID]]) -> None:
-        """Bring the given aggregates into the cache with one query."""
-        wanted = {aid: cls for cls, aid in aggregate_ids if aid not in self.cache}
+    # The cache is keyed by (aggregate class, subject_id): hashing a UUID is
+    # Python code, hashing a str is not, and this is the ingest's hot path.
+    def load_many(self, keys: Iterable[SubjectKey]) -> None:
+        """Bring the given subjects' aggregates into the cache with one query."""
+        wanted = {
+            cls.create_id(subject): (cls, subject)
+            for cls, subject in set(keys)
+            if (cls, subject) not in self.cache
+        }
         if not wanted:
             return
         loaded: dict[UUID, LedgerAggregate] = {}
         for stored in self.recorder.select_events_of(list(wanted)):
             event = self.mapper.to_domain_event(stored)
             loaded[stored.originator_id] = event.mutate(loaded.get(stored.originator_id))
-        for aggregate_id, cls in wanted.items():
-            self.remember(loaded.get(aggregate_id) or cls.blank(aggregate_id))
+        for aggregate_id, (cls, subject) in wanted.items():
+            self.remember((cls, subject), loaded.get(aggregate_id) or cls.blank(aggregate_id))
 
-    def aggregate(self, cls: type[LedgerAggregate], aggregate_id: UUID) -> LedgerAggregate:
-        if aggregate_id not in self.cache:
-            self.load_many([(cls, aggregate_id)])
-        self.cache.move_to_end(aggregate_id)
-        return self.cache[aggregate_id]
+    def aggregate(self, key: SubjectKey) -> LedgerAggregate:
+        if key not in self.cache:
+            self.load_many([key])
+        self.cache.move_to_end(key)
+        return self.cache[key]
 
-    def remember(self, aggregate: LedgerAggregate) -> None:
-        self.cache[aggregate.id] = aggregate
+    def remember(self, key: SubjectKey, aggregate: LedgerAggregate) -> None:
+        self.cache[key] = aggregate
         if len(self.cache) > self.cache_size:
             self.cache.popitem(last=False)
 
-    def forget(self, aggregate_ids: Iterable[UUID]) -> None:
-        for aggregate_id in aggregate_ids:
-            self.cache.pop(aggregate_id, None)
+    def forget(self, keys: Iterable[SubjectKey]) -> None:
+        for key in keys:
+            self.cache.pop(key, None)
 
     def begin(self) -> "UnitOfWork":
         return UnitOfWork(self)
@@ -94,27 +108,27 @@ class UnitOfWork:
         self.ledger = ledger
         self.events: list[Any] = []
         self.index: dict[str, IndexedEvent] = {}
-        self.touched: set[UUID] = set()
-
-    def aggregate_for(self, event_type: str, subject_id: str) -> tuple[type[LedgerAggregate], UUID]:
-        cls = AGGREGATE_FOR_EVENT_TYPE[event_type]
-        return cls, cls.create_id(subject_id)
+        self.touched: set[SubjectKey] = set()
+        # One recording time per batch: it is written in one transaction.
+        self.recorded_at = datetime.now(UTC)
 
     def accept(self, fact: Fact) -> None:
         """Record one fact on its aggregate; raises a RuleViolation if refused."""
         if fact.event_type == "EventRetracted":
-            aggregate = self.retraction_target(fact)
-            aggregate.retract(fact)
+            key = self.retraction_target(fact)
+            aggregate = self.ledger.aggregate(key)
+            aggregate.retract(fact, self.recorded_at)
         else:
-            aggregate = self.ledger.aggregate(*self.aggregate_for(fact.event_type, fact.subject_id))
-            aggregate.record(fact)
-        self.touched.add(aggregate.id)
+            key = subject_key(fact.event_type, fact.subject_id)
+            aggregate = self.ledger.aggregate(key)
+            aggregate.record(fact, self.recorded_at)
+        self.touched.add(key)
         self.events.extend(aggregate.collect_events())
         self.index[fact.event_id] = IndexedEvent(
             fact.event_id, aggregate.id.hex, fact.subject_id, fact.source, fact.event_type
         )
 
-    def retraction_target(self, fact: Fact) -> LedgerAggregate:
+    def retraction_target(self, fact: Fact) -> SubjectKey:
         target_id = fact.payload["retracted_event_id"]
         target = self.index.get(target_id) or self.ledger.find_event_ids([target_id]).get(target_id)
         if target is None or target.event_type == "EventRetracted":
@@ -123,8 +137,7 @@ class UnitOfWork:
             raise UnknownSubject("payload.retracted_event_id: the event is about another subject")
         if target.source != fact.source:
             raise UnauthorizedSource("source: only the retracted event's source may retract it")
-        cls = AGGREGATE_FOR_EVENT_TYPE[target.event_type]
-        return self.ledger.aggregate(cls, UUID(str(target.originator_id)))
+        return subject_key(target.event_type, target.subject_id)
 
     def reject(self, **record: Any) -> None:
         rejection = Rejection(**record)
@@ -133,8 +146,11 @@ class UnitOfWork:
     def commit(self, trackings: Sequence[Tracking] = ()) -> None:
         """Save everything in one transaction; on a conflict, drop what we cached."""
         try:
-            self.ledger.save(
-                *self.events, event_index=list(self.index.values()), trackings=list(trackings)
+            # EventStore.put, not Application.save: the events are already
+            # collected, and save's per-event Protocol isinstance checks cost
+            # more than the write itself.
+            self.ledger.events.put(
+                self.events, event_index=list(self.index.values()), trackings=list(trackings)
             )
         except IntegrityError as error:
             self.rollback()

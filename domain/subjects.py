@@ -43,9 +43,7 @@ class Institution(LedgerAggregate):
 
     def check_FacultyCensusReported(self, p: dict[str, Any]) -> None:
         if p["early_career_full_time"] > p["full_time"]:
-            raise InconsistentAmounts(
-                "payload.early_career_full_time: greater than full_time"
-            )
+            raise InconsistentAmounts("payload.early_career_full_time: greater than full_time")
 
 
 @register

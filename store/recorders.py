@@ -101,9 +101,9 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
                 "subject_id text NOT NULL, source text NOT NULL, event_type text NOT NULL)"
             ).format(schema, table)
         )
-        self.insert_index_statement = SQL(
-            "INSERT INTO {0}.{1} VALUES (%s, %s, %s, %s, %s)"
-        ).format(schema, table)
+        self.insert_index_statement = SQL("INSERT INTO {0}.{1} VALUES (%s, %s, %s, %s, %s)").format(
+            schema, table
+        )
         self.select_index_statement = SQL(
             "SELECT event_id, originator_id::text, subject_id, source, event_type "
             "FROM {0}.{1} WHERE event_id = ANY(%s)"
@@ -113,7 +113,9 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
             "WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version"
         ).format(schema, Identifier(self.events_table_name))
 
-    def _insert_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
+    def _insert_events(
+        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
         trackings: list[Tracking] = kwargs.get("trackings", [])
         for tracking in trackings:
             self._insert_tracking(curs, tracking=tracking)
@@ -136,7 +138,9 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
             for part in chunks(list(originator_ids), 5000):
                 curs.execute(self.select_events_of_statement, (list(part),))
                 events.extend(
-                    StoredEvent(r["originator_id"], r["originator_version"], r["topic"], bytes(r["state"]))
+                    StoredEvent(
+                        r["originator_id"], r["originator_version"], r["topic"], bytes(r["state"])
+                    )
                     for r in curs.fetchall()
                 )
         return events

@@ -34,7 +34,7 @@ def environment_for(url: str) -> dict[str, str]:
         if not directory.is_dir():
             raise StoreError(f"store directory {str(directory)!r} does not exist: create it first")
         return {
-            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "PERSISTENCE_MODULE": "store.sqlite_tuned",
             "SQLITE_DBNAME": path,
             "SQLITE_LOCK_TIMEOUT": "30",
             "PROCESS_RECORDER_TOPIC": get_topic(SQLiteLedgerRecorder),

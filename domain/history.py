@@ -1,0 +1,70 @@
+"""Reading the log back in position order: accepted facts and rejections.
+
+Uses the library's own `select_notifications`, a page at a time, so memory
+stays flat however long the history is.
+"""
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import orjson
+from eventsourcing.persistence import Notification
+from eventsourcing.utils import get_topic
+
+from domain.base import AGGREGATE_OF_EVENT_CLASS
+from domain.ledger import Ledger
+from domain.rejection import Rejection
+
+PAGE = 10_000
+REJECTION_TOPIC = get_topic(Rejection.MessageRejected)  # type: ignore[attr-defined]
+
+
+def fact_topics() -> list[str]:
+    return sorted(get_topic(cls) for cls in AGGREGATE_OF_EVENT_CLASS)
+
+
+def notifications(
+    ledger: Ledger, topics: Sequence[str] = (), stop: int | None = None
+) -> Iterator[Notification]:
+    start = 1
+    while True:
+        page = ledger.recorder.select_notifications(start, PAGE, stop=stop, topics=topics)
+        yield from page
+        if len(page) < PAGE:
+            return
+        start = page[-1].id + 1
+
+
+def rejections(ledger: Ledger) -> Iterator[dict[str, Any]]:
+    for notification in notifications(ledger, [REJECTION_TOPIC]):
+        state = orjson.loads(notification.state)
+        yield {
+            "position": notification.id,
+            "event_id": state.get("event_id"),
+            "event_type": state.get("event_type"),
+            "source": state.get("source"),
+            "reason": state["reason"],
+            "message": state["message"],
+            "origin": state["origin"],
+            "sha256": state["sha256"],
+            "recorded_at": state["timestamp"],
+        }
+
+
+def accepted_facts(ledger: Ledger, stop: int | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(position, stored state) of every accepted fact, retractions included."""
+    for notification in notifications(ledger, fact_topics(), stop):
+        yield notification.id, orjson.loads(notification.state)
+
+
+def contract_form(state: dict[str, Any]) -> dict[str, Any]:
+    """A stored fact back in the contract's message form (for export)."""
+    return {
+        "event_id": state["event_id"],
+        "event_type": state["event_type"],
+        "schema_version": 1,
+        "occurred_at": state["occurred_at"],
+        "source": state["source"],
+        "subject_id": state["subject_id"],
+        "payload": state["payload"],
+    }

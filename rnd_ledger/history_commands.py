@@ -1,0 +1,68 @@
+"""`rnd-ledger rejections`, `rnd-ledger export` and `rnd-ledger schema`."""
+
+import argparse
+import sys
+from contextlib import nullcontext
+from typing import IO
+
+import orjson
+
+from contract.payloads import PAYLOAD_TYPES
+from contract.schema import all_schemas, render
+from domain.history import accepted_facts, contract_form, rejections
+from rnd_ledger.bootstrap import open_ledger
+from rnd_ledger.output import status, table
+from store.url import store_url
+
+
+def run_rejections(args: argparse.Namespace) -> int:
+    records = list(rejections(open_ledger(store_url(args.store))))
+    if args.format == "json":
+        sys.stdout.buffer.write(orjson.dumps(records, option=orjson.OPT_INDENT_2) + b"\n")
+        return 0
+    rows = [
+        (
+            r["position"],
+            r["event_id"],
+            r["event_type"],
+            r["source"],
+            r["reason"],
+            r["message"],
+            r["recorded_at"],
+        )
+        for r in records
+    ]
+    table(
+        ["position", "event_id", "event_type", "source", "reason", "message", "recorded_at"], rows
+    )
+    print(f"{len(records):,} rejected messages.")
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    ledger = open_ledger(store_url(args.store))
+    target: IO[bytes]
+    with open(args.out, "wb") if args.out != "-" else nullcontext(sys.stdout.buffer) as target:
+        count = 0
+        for _, state in accepted_facts(ledger):
+            target.write(orjson.dumps(contract_form(state)) + b"\n")
+            count += 1
+    if args.out != "-":
+        status(f"Exported {count:,} accepted events to {args.out}")
+    return 0
+
+
+def run_schema(args: argparse.Namespace) -> int:
+    schemas = all_schemas()
+    if args.event_type:
+        if args.event_type not in schemas:
+            known = ", ".join(["envelope", *sorted(PAYLOAD_TYPES)])
+            print(
+                f"rnd-ledger: unknown event type {args.event_type!r}; known: {known}",
+                file=sys.stderr,
+            )
+            return 2
+        sys.stdout.write(render(schemas[args.event_type]))
+        return 0
+    sys.stdout.write(render({"$defs": schemas}))
+    return 0

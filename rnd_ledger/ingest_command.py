@@ -1,0 +1,69 @@
+"""`rnd-ledger ingest FILE… [--source AGENCY]`."""
+
+import argparse
+import gc
+import time
+
+from consumers.files import Progress, ingest_file
+from consumers.intake import Intake, Summary
+from contract.policy import load_policy
+from rnd_ledger.bootstrap import open_ledger
+from rnd_ledger.output import status, table
+from store.url import redact_password, store_url
+
+PROGRESS_EVERY_SECONDS = 2.0
+
+
+class ProgressLine:
+    """Reports lines done and the rate every couple of seconds on long files."""
+
+    def __init__(self) -> None:
+        self.started = self.last = time.monotonic()
+
+    def __call__(self, progress: Progress) -> None:
+        now = time.monotonic()
+        if now - self.last < PROGRESS_EVERY_SECONDS:
+            return
+        self.last = now
+        rate = progress.lines / max(now - self.started, 1e-9)
+        share = ""
+        if progress.bytes_total:
+            share = f" ({100 * progress.bytes_read / progress.bytes_total:.0f}%)"
+        status(f"  {progress.name}: line {progress.lines:,}{share}, {rate:,.0f} lines/s")
+
+
+def run(args: argparse.Namespace) -> int:
+    tune_garbage_collector()
+    url = store_url(args.store)
+    ledger = open_ledger(url)
+    intake = Intake(ledger, load_policy(args.policy))
+    summary = Summary()
+    started = time.monotonic()
+    for path in args.files:
+        before = summary.total
+        ingest_file(intake, path, summary, args.source, ProgressLine())
+        status(f"{path}: {summary.total - before:,} new messages read")
+    elapsed = time.monotonic() - started
+    print_summary(summary, elapsed, redact_password(url), ledger.position())
+    return 0
+
+
+def tune_garbage_collector() -> None:
+    """Collect less often: a long ingest keeps many cached aggregates alive,
+    and the default thresholds rescan them ever more often as the cache
+    fills (measured: ingest slowed from 33,000 to 23,000 events/s)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 100)
+
+
+def print_summary(summary: Summary, elapsed: float, where: str, position: int) -> None:
+    rate = summary.total / elapsed if elapsed > 0 else 0.0
+    print(f"Ingested {summary.total:,} messages into {where} in {elapsed:.1f} s ({rate:,.0f}/s)")
+    rows: list[tuple[str, int]] = [("accepted", summary.accepted), ("duplicate", summary.duplicate)]
+    rows.append(("rejected", sum(summary.rejected.values())))
+    rows.extend((f"  {reason}", count) for reason, count in sorted(summary.rejected.items()))
+    table(["outcome", "messages"], rows)
+    print(f"Ledger position is now {position:,}.")
+    if summary.rejected:
+        print("See why with: rnd-ledger rejections")

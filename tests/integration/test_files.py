@@ -1,0 +1,78 @@
+"""File ingestion: JSONL, gzip, stdin-like streams, resume, and reruns."""
+
+import gzip
+
+import pytest
+
+from consumers.files import InputError, ingest_file, input_name
+from consumers.intake import Summary
+from tests.builders import event, jsonl
+from tests.integration.helpers import history, rejection_count
+
+
+def sample(n: int = 50) -> list[dict]:
+    messages = []
+    for i in range(n):
+        messages.append(event("ResearcherRegistered", f"R{i}"))
+        messages.append(event("GrantAwarded", f"G{i}", payload_update={"researcher_id": f"R{i}"}))
+    return messages
+
+
+def test_blank_lines_are_skipped_and_not_counted(tmp_path, intake):
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(b"\n" + jsonl(sample(2)) + b"\n  \n" + b"not json\n")
+    summary = Summary()
+    ingest_file(intake, str(path), summary)
+    assert (summary.accepted, summary.duplicate, dict(summary.rejected)) == (4, 0, {"malformed_json": 1})
+
+
+def test_rerunning_the_same_file_accepts_nothing_twice(tmp_path, ledger, intake):
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(jsonl(sample()) + b"garbage\n")
+    first, second = Summary(), Summary()
+    ingest_file(intake, str(path), first)
+    before = history(ledger), rejection_count(ledger)
+    ingest_file(intake, str(path), second)
+    assert first.accepted == 100 and sum(first.rejected.values()) == 1
+    assert second.total == 0  # resumed after the last recorded line
+    assert (history(ledger), rejection_count(ledger)) == before
+
+
+def test_the_same_events_under_another_name_are_duplicates(tmp_path, ledger, intake):
+    messages = sample(10)
+    (tmp_path / "a.jsonl").write_bytes(jsonl(messages))
+    (tmp_path / "b.jsonl.gz").write_bytes(gzip.compress(jsonl(messages)))
+    first, second = Summary(), Summary()
+    ingest_file(intake, str(tmp_path / "a.jsonl"), first)
+    ingest_file(intake, str(tmp_path / "b.jsonl.gz"), second)
+    assert (first.accepted, second.accepted, second.duplicate) == (20, 0, 20)
+
+
+def test_a_growing_file_resumes_where_it_stopped(tmp_path, ledger, intake):
+    messages = sample(20)
+    path = tmp_path / "grow.jsonl"
+    path.write_bytes(jsonl(messages[:10]))
+    first, second = Summary(), Summary()
+    ingest_file(intake, str(path), first)
+    path.write_bytes(jsonl(messages))
+    ingest_file(intake, str(path), second)
+    assert (first.accepted, second.accepted, second.duplicate) == (10, 30, 0)
+
+
+def test_a_large_file_is_written_in_several_batches(tmp_path, ledger, intake, monkeypatch):
+    monkeypatch.setattr("consumers.files.BATCH_LINES", 7)
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(jsonl(sample(20)))
+    seen = []
+    ingest_file(intake, str(path), Summary(), on_progress=seen.append)
+    assert len(seen) == 40 // 7
+    assert ledger.resume_point(input_name(str(path))) == 40
+
+
+def test_missing_or_broken_files_say_which(tmp_path, intake):
+    with pytest.raises(InputError, match="missing.jsonl"):
+        ingest_file(intake, str(tmp_path / "missing.jsonl"), Summary())
+    fake = tmp_path / "fake.jsonl.gz"
+    fake.write_bytes(b"not gzip at all")
+    with pytest.raises(InputError, match="fake.jsonl.gz"):
+        ingest_file(intake, str(fake), Summary())

@@ -1,0 +1,180 @@
+"""The contract's checks (1), (2), (4), (5), (6) and their messages."""
+
+import orjson
+import pytest
+
+from contract.payloads import PAYLOAD_TYPES
+from contract.validation import (
+    ContractViolation,
+    check_pii,
+    parse_envelope,
+    parse_payload,
+    readable_envelope,
+    utc_instant,
+)
+from tests.builders import VALID_PAYLOADS, event, line
+
+
+def verdict(message: dict | bytes) -> str:
+    raw = message if isinstance(message, bytes) else line(message)
+    try:
+        envelope = parse_envelope(raw)
+        payload = parse_payload(envelope)
+        check_pii(envelope, payload)
+    except ContractViolation as violation:
+        return violation.reason
+    return "ok"
+
+
+@pytest.mark.parametrize("event_type", sorted(PAYLOAD_TYPES))
+def test_every_event_type_has_a_valid_example(event_type):
+    assert verdict(event(event_type)) == "ok"
+
+
+def test_the_builders_cover_every_type_of_the_contract():
+    assert set(VALID_PAYLOADS) == set(PAYLOAD_TYPES)
+    assert len(PAYLOAD_TYPES) == 22
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b"not json", b"[1, 2]", b'"text"', b"42", b"{broken", b"\xff\xfe{}", b""],
+)
+def test_anything_but_a_json_object_is_malformed(raw):
+    assert verdict(raw) == "malformed_json"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"event_id": ""},
+        {"event_id": "-starts-with-dash"},
+        {"event_id": "has space"},
+        {"event_id": "x" * 129},
+        {"schema_version": "1"},
+        {"occurred_at": "2026-03-02T09:00:00"},  # no offset
+        {"occurred_at": "2026-03-02T09:00:00+0900"},  # offset without a colon
+        {"occurred_at": "2026-02-30T09:00:00+09:00"},  # no such day
+        {"occurred_at": "2026-03-02"},
+        {"source": 7},
+        {"subject_id": None},
+        {"payload": []},
+        {"extra": 1},
+    ],
+)
+def test_envelope_errors_are_schema_invalid(change):
+    assert verdict(event("GrantAwarded", **change)) == "schema_invalid"
+
+
+def test_missing_envelope_field_is_schema_invalid():
+    message = event("GrantAwarded")
+    del message["source"]
+    assert verdict(message) == "schema_invalid"
+
+
+def test_128_character_ids_are_allowed():
+    assert verdict(event("GrantAwarded", event_id="A" * 128)) == "ok"
+
+
+@pytest.mark.parametrize("change", [{"event_type": "GrantInvented"}, {"schema_version": 2}])
+def test_unknown_type_or_version(change):
+    assert verdict(event("GrantAwarded", **change)) == "unknown_event_type"
+
+
+@pytest.mark.parametrize(
+    "update",
+    [
+        {"annual_amount_krw": -1},
+        {"annual_amount_krw": 10**16},
+        {"annual_amount_krw": 1.5},
+        {"annual_amount_krw": True},
+        {"program": "giant"},
+        {"start_on": "2026-02-30"},
+        {"start_on": "20260301"},
+        {"unknown": 1},
+    ],
+)
+def test_payload_errors_are_schema_invalid(update):
+    assert verdict(event("GrantAwarded", payload_update=update)) == "schema_invalid"
+
+
+def test_year_bounds():
+    assert verdict(event("FacultyCensusReported", payload_update={"year": 1999})) == "schema_invalid"
+    assert verdict(event("FacultyCensusReported", payload_update={"year": 2101})) == "schema_invalid"
+    assert verdict(event("FacultyCensusReported", payload_update={"year": 2100})) == "ok"
+
+
+def test_grant_amended_needs_one_of_its_optional_fields():
+    assert verdict(event("GrantAmended", payload={"reason": "nothing"})) == "schema_invalid"
+    amount_only = {"reason": "x", "annual_amount_krw": 5}
+    assert verdict(event("GrantAmended", payload=amount_only)) == "ok"
+
+
+def test_length_limits_count_code_points():
+    title = "가" * 300
+    ok = event("RepresentativeResultSubmitted", payload_update={"title": title})
+    too_long = event("RepresentativeResultSubmitted", payload_update={"title": title + "가"})
+    assert verdict(ok) == "ok"
+    assert verdict(too_long) == "schema_invalid"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "contact me at kim.minsu@example.ac.kr",
+        "900101-1234567",
+        "9001011234567",
+        "010-1234-5678",
+        "01012345678",
+        "011-123-4567",
+    ],
+)
+def test_personal_data_in_free_text_is_refused(value):
+    message = event("GrantAmended", payload={"reason": value, "end_on": "2030-02-28"})
+    assert verdict(message) == "pii_detected"
+
+
+def test_personal_data_in_ids_is_refused():
+    assert verdict(event("ResearcherRegistered", "R-010-1234-5678")) == "pii_detected"
+    bad_list = {"representative_result_ids": ["RR-1", "900101-1234567"]}
+    assert verdict(event("InstituteEvaluated", payload_update=bad_list)) == "pii_detected"
+
+
+@pytest.mark.parametrize("value", ["G-2026-00012345678901234", "R90010112345678", "X10101234567890"])
+def test_long_numeric_ids_are_not_phone_or_resident_numbers(value):
+    assert verdict(event("ResearcherRegistered", value)) == "ok"
+
+
+def test_messages_name_the_field_but_never_quote_the_value():
+    with pytest.raises(ContractViolation) as caught:
+        parse_payload(parse_envelope(line(event("GrantAwarded", payload_update={"program": "SECRET"}))))
+    assert "payload.program" in caught.value.message
+    assert "SECRET" not in caught.value.message
+    with pytest.raises(ContractViolation) as caught:
+        check_pii_of(event("GrantAmended", payload={"reason": "a@b.kr", "end_on": "2030-01-01"}))
+    assert "payload.reason" in caught.value.message
+    assert "a@b.kr" not in caught.value.message
+
+
+def test_an_unknown_field_named_like_an_email_is_redacted():
+    message = event("GrantAwarded", payload_update={"kim@example.com": 1})
+    with pytest.raises(ContractViolation) as caught:
+        parse_payload(parse_envelope(line(message)))
+    assert "kim@example.com" not in caught.value.message
+
+
+def check_pii_of(message: dict) -> None:
+    envelope = parse_envelope(line(message))
+    check_pii(envelope, parse_payload(envelope))
+
+
+def test_readable_envelope_keeps_ids_but_not_personal_data():
+    raw = orjson.dumps({"event_id": "E1", "source": "010-1234-5678", "payload": 3})
+    assert readable_envelope(raw) == {"event_id": "E1"}
+    assert readable_envelope(b"garbage") == {}
+
+
+def test_occurred_at_is_compared_as_an_instant():
+    assert utc_instant("2026-03-02T09:00:00+09:00") == "2026-03-02T00:00:00.000000Z"
+    assert utc_instant("2026-03-02T00:00:00Z") == utc_instant("2026-03-02T09:00:00+09:00")
+    assert utc_instant("2026-03-01T23:00:00.5-01:00") == "2026-03-02T00:00:00.500000Z"
