@@ -77,8 +77,9 @@ def ingest_file(
     summary: Summary,
     required_source: str | None = None,
     on_progress: Callable[[Progress], None] | None = None,
-) -> None:
-    """Ingest one JSONL file, resuming after its last recorded line."""
+    batch_lines: int | None = None,
+) -> int:
+    """Ingest one JSONL file, resuming after its last recorded line (returned)."""
     name = input_name(path)
     resume = intake.ledger.resume_point(name) if name else 0
     size = Path(path).stat().st_size if path != STDIN and not path.endswith(".gz") else None
@@ -86,11 +87,12 @@ def ingest_file(
     with open_input(path) as handle:
         batch: list[Message] = []
         last_line = resume
+        batch_size = batch_lines or BATCH_LINES
         try:
             for number, line in numbered_lines(handle, resume):
                 batch.append(Message(line, {"file": label, "line": number}, required_source))
                 last_line = number
-                if len(batch) >= BATCH_LINES:
+                if len(batch) >= batch_size:
                     flush(intake, batch, name, last_line, summary)
                     batch = []
                     if on_progress:
@@ -99,6 +101,7 @@ def ingest_file(
             flush(intake, batch, name, last_line, summary)
             raise InputError(f"cannot read {path} past line {last_line}: {error}") from None
         flush(intake, batch, name, last_line, summary)
+    return resume
 
 
 def flush(

@@ -10,9 +10,40 @@ import orjson
 from contract.payloads import PAYLOAD_TYPES
 from contract.schema import all_schemas, render
 from domain.history import accepted_facts, contract_form, rejections
+from rnd_ledger.arguments import add_store
 from rnd_ledger.bootstrap import open_ledger
 from rnd_ledger.output import status, table
 from store.url import store_url
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    rejections = commands.add_parser(
+        "rejections", help="list the rejection log", description="The rejection log, oldest first."
+    )
+    add_store(rejections)
+    rejections.add_argument("--format", choices=["json", "table"], default="table")
+    rejections.set_defaults(handler=run_rejections)
+
+    export = commands.add_parser(
+        "export",
+        help="write the accepted history as contract JSONL",
+        description="The whole accepted history (retractions included) as contract JSONL in "
+        "recorded order. Ingesting it into an empty store gives the same indicators.",
+    )
+    add_store(export)
+    export.add_argument("--out", default="-", metavar="FILE", help="output file (default: stdout)")
+    export.set_defaults(handler=run_export)
+
+    schema = commands.add_parser(
+        "schema",
+        help="print the contract's JSON Schema",
+        description="Print the published JSON Schema (draft 2020-12) of one event type, "
+        "of the envelope, or of all of them.",
+    )
+    schema.add_argument(
+        "event_type", nargs="?", metavar="EVENT_TYPE", help="e.g. GrantAwarded or envelope"
+    )
+    schema.set_defaults(handler=run_schema)
 
 
 def run_rejections(args: argparse.Namespace) -> int:

@@ -4,9 +4,10 @@ import argparse
 import gc
 import time
 
-from consumers.files import Progress, ingest_file
+from consumers.files import BATCH_LINES, Progress, ingest_file
 from consumers.intake import Intake, Summary
 from contract.policy import load_policy
+from rnd_ledger.arguments import add_policy, add_store, positive_int
 from rnd_ledger.bootstrap import open_ledger
 from rnd_ledger.output import status, table
 from store.url import redact_password, store_url
@@ -32,6 +33,30 @@ class ProgressLine:
         status(f"  {progress.name}: line {progress.lines:,}{share}, {rate:,.0f} lines/s")
 
 
+def register(commands: argparse._SubParsersAction) -> None:
+    ingest = commands.add_parser(
+        "ingest",
+        help="validate JSONL files of contract events and record them",
+        description="Read JSONL files (- for stdin, .gz too), validate every message against "
+        "the contract, record accepted events and rejections, and print a summary. "
+        "Re-running the same file accepts nothing twice; an interrupted run resumes.",
+    )
+    add_store(ingest)
+    ingest.add_argument(
+        "files", nargs="+", metavar="FILE", help="JSONL file, .gz file or - for stdin"
+    )
+    ingest.add_argument("--source", metavar="AGENCY", help="every message's source must equal this")
+    add_policy(ingest)
+    ingest.add_argument(
+        "--batch-size",
+        type=positive_int,
+        default=BATCH_LINES,
+        metavar="N",
+        help=f"lines per transaction (default {BATCH_LINES}; smaller commits more often)",
+    )
+    ingest.set_defaults(handler=run)
+
+
 def run(args: argparse.Namespace) -> int:
     tune_garbage_collector()
     url = store_url(args.store)
@@ -41,8 +66,9 @@ def run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     for path in args.files:
         before = summary.total
-        ingest_file(intake, path, summary, args.source, ProgressLine())
-        status(f"{path}: {summary.total - before:,} new messages read")
+        resumed = ingest_file(intake, path, summary, args.source, ProgressLine(), args.batch_size)
+        skipped = f" (lines 1-{resumed:,} were recorded by an earlier run)" if resumed else ""
+        status(f"{path}: {summary.total - before:,} messages read{skipped}")
     elapsed = time.monotonic() - started
     print_summary(summary, elapsed, redact_password(url), ledger.position())
     return 0

@@ -5,8 +5,9 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], out: TextIO = sys.stdout) -> None:
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], out: TextIO | None = None) -> None:
     """Print an aligned text table (numbers right-aligned)."""
+    out = out or sys.stdout
     cells = [[format_cell(value) for value in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in cells:

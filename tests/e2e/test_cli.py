@@ -1,0 +1,128 @@
+"""The command line as users meet it: summaries, exit codes, one-line errors."""
+
+import gzip
+import json
+import subprocess
+import sys
+
+import pytest
+
+from rnd_ledger.cli import main
+from tests.builders import event, jsonl
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "rnd_ledger.cli", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.fixture
+def sample_file(tmp_path):
+    messages = [event("ResearcherRegistered", "R1"), event("GrantAwarded", "G1")]
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(jsonl(messages) + b"not json\n" + jsonl(messages[:1]))
+    return path
+
+
+def test_ingest_prints_the_three_outcomes(sample_file, store_url, capsys):
+    assert main(["ingest", str(sample_file), "--store", store_url]) == 0
+    out = capsys.readouterr().out
+    assert "Ingested 4 messages" in out
+    lines = {line.split()[0]: line.split()[-1] for line in out.splitlines() if line.strip()}
+    assert (lines["accepted"], lines["duplicate"], lines["rejected"], lines["malformed_json"]) == (
+        "2",
+        "1",
+        "1",
+        "1",
+    )
+
+
+def test_ingest_from_stdin_and_gzip(tmp_path, sqlite_url):
+    messages = [event("FacultyCensusReported", f"U{i}") for i in range(3)]
+    gz = tmp_path / "in.jsonl.gz"
+    gz.write_bytes(gzip.compress(jsonl(messages)))
+    assert run("ingest", str(gz), "--store", sqlite_url).returncode == 0
+    piped = subprocess.run(
+        [sys.executable, "-m", "rnd_ledger.cli", "ingest", "-", "--store", sqlite_url],
+        input=jsonl(messages + [event("FacultyCensusReported", "U9")]),
+        capture_output=True,
+        timeout=120,
+    )
+    assert piped.returncode == 0
+    assert b"accepted          1" in piped.stdout
+    assert b"duplicate         3" in piped.stdout
+
+
+def test_source_option_restricts_every_message(sample_file, sqlite_url, capsys):
+    assert main(["ingest", str(sample_file), "--store", sqlite_url, "--source", "MOE"]) == 0
+    assert "unauthorized_source" in capsys.readouterr().out
+
+
+def test_rejections_and_export(sample_file, store_url, capsys):
+    main(["ingest", str(sample_file), "--store", store_url])
+    capsys.readouterr()
+    assert main(["rejections", "--store", store_url, "--format", "json"]) == 0
+    records = json.loads(capsys.readouterr().out)
+    assert [r["reason"] for r in records] == ["malformed_json"]
+    assert records[0]["origin"] == {"file": "in.jsonl", "line": 3}
+    assert main(["rejections", "--store", store_url]) == 0
+    assert "malformed_json" in capsys.readouterr().out
+    assert main(["export", "--store", store_url]) == 0
+    exported = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [m["event_type"] for m in exported] == ["ResearcherRegistered", "GrantAwarded"]
+    assert set(exported[0]) == {
+        "event_id", "event_type", "schema_version", "occurred_at", "source", "subject_id", "payload"
+    }
+
+
+def test_export_then_ingest_gives_the_same_history(sample_file, tmp_path, sqlite_url):
+    run("ingest", str(sample_file), "--store", sqlite_url)
+    exported = tmp_path / "export.jsonl"
+    assert run("export", "--store", sqlite_url, "--out", str(exported)).returncode == 0
+    copy = f"sqlite:///{tmp_path / 'copy.db'}"
+    assert run("ingest", str(exported), "--store", copy).returncode == 0
+    again = tmp_path / "again.jsonl"
+    run("export", "--store", copy, "--out", str(again))
+    assert exported.read_bytes() == again.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["ingest", "missing.jsonl", "--store", "sqlite:///x.db"], "cannot read missing.jsonl"),
+        (["ingest", "x", "--store", "mysql://h/db"], "unknown store URL scheme 'mysql'"),
+        (["ingest", "x", "--store", "sqlite:///no/such/dir/x.db"], "does not exist"),
+        (["ingest", "x", "--store", "postgresql://postgres@127.0.0.1:1/test"], "cannot open store"),
+        (["ingest", "x", "--store", "sqlite:///x.db", "--policy", "nope.toml"], "cannot read policy"),
+        (["schema", "Nope"], "unknown event type"),
+    ],
+)
+def test_configuration_errors_exit_2_with_one_line(tmp_path, args, message):
+    (tmp_path / "x").write_text("")
+    result = subprocess.run(
+        [sys.executable, "-m", "rnd_ledger.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_help_explains_the_commands():
+    result = run("--help")
+    assert result.returncode == 0
+    for command in ("ingest", "rejections", "export", "schema"):
+        assert command in result.stdout
+    assert "RND_LEDGER_STORE" in result.stdout
+
+
+def test_schema_prints_json_schema(capsys):
+    assert main(["schema", "GrantAwarded"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert schema["properties"]["event_type"] == {"const": "GrantAwarded"}

@@ -1,0 +1,84 @@
+"""SIGKILL in the middle of an ingest, then a re-run: exactly one clean run's state."""
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import psycopg
+import pytest
+
+from tests.builders import event, jsonl
+
+LINES = 30_000
+
+
+def big_file(path) -> None:
+    messages = []
+    for i in range(LINES // 3):
+        messages.append(event("ResearcherRegistered", f"R{i}"))
+        messages.append(event("GrantAwarded", f"G{i}", payload_update={"researcher_id": f"R{i}"}))
+        if i % 100 == 0:
+            messages.append(event("GrantAwarded", f"G{i}"))  # already_exists
+        else:
+            messages.append(event("GrantFundsDisbursed", f"G{i}"))
+    path.write_bytes(jsonl(messages))
+
+
+def cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "rnd_ledger.cli", *args]
+
+
+def position(store_url: str) -> int:
+    if store_url.startswith("sqlite"):
+        path = store_url.removeprefix("sqlite:///")
+        if not os.path.exists(path):
+            return 0
+        with sqlite3.connect(path) as connection:
+            try:
+                return connection.execute("SELECT MAX(rowid) FROM stored_events").fetchone()[0] or 0
+            except sqlite3.OperationalError:
+                return 0
+    base, schema = store_url.split("?schema=")
+    with psycopg.connect(base) as connection:
+        try:
+            row = connection.execute(f'SELECT MAX(notification_id) FROM "{schema}".ledger_events').fetchone()
+        except psycopg.Error:
+            return 0
+        return row[0] or 0
+
+
+def state(store_url: str) -> tuple[str, list]:
+    exported = subprocess.run(cli("export", "--store", store_url), capture_output=True, check=True)
+    rejected = subprocess.run(
+        cli("rejections", "--store", store_url, "--format", "json"), capture_output=True, check=True
+    )
+    records = [
+        {k: v for k, v in r.items() if k not in ("recorded_at", "position")}
+        for r in json.loads(rejected.stdout)
+    ]
+    return exported.stdout.decode(), records
+
+
+@pytest.mark.slow
+def test_sigkill_mid_file_then_rerun_equals_one_clean_run(tmp_path, store_url, sqlite_url):
+    data = tmp_path / "big.jsonl"
+    big_file(data)
+    args = ["ingest", str(data), "--batch-size", "500"]
+    process = subprocess.Popen(cli(*args, "--store", store_url), stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while position(store_url) < 3000 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    killed_at = position(store_url)
+    assert 0 < killed_at < LINES, "the kill must land mid-file"
+    subprocess.run(cli(*args, "--store", store_url), check=True, capture_output=True)
+
+    clean = f"sqlite:///{tmp_path / 'clean.db'}"
+    subprocess.run(cli(*args, "--store", clean), check=True, capture_output=True)
+    assert state(store_url) == state(clean)
+    assert position(store_url) == position(clean)
