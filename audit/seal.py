@@ -1,0 +1,107 @@
+"""Seals: the chain head over positions ≤ N, recorded in the ledger itself.
+
+A seal is stored like a rejection record: an aggregate event that is not a
+fact (topic `audit.seal:Seal.Sealed`). It gets its own position, after N,
+and so is covered by the next seal. `record_seal` first reads N and the
+head, then stores the seal: if others write meanwhile, their events get
+positions after N and the seal says nothing about them (the next one will).
+"""
+
+import re
+from typing import NamedTuple
+
+import orjson
+from eventsourcing.domain import Aggregate, event
+from eventsourcing.utils import get_topic
+
+from audit.chain import GENESIS, Topics, extend
+from audit.rows import Rows, open_rows
+from domain.ledger import Ledger
+
+
+class Seal(Aggregate):
+    """The chain head over every stored record at positions ≤ `position`."""
+
+    @event("Sealed")
+    def __init__(self, position: int, head: str) -> None:
+        self.position = position
+        self.head = head
+
+
+SEAL_TOPIC = get_topic(Seal.Sealed)  # type: ignore[attr-defined]
+SEAL_SYNTAX = re.compile(r"(\d+):([0-9a-fA-F]{64})")
+
+
+class SealRecord(NamedTuple):
+    """A seal as read back: where it is stored and what it claims."""
+
+    stored_at: int | None  # None for a seal kept outside the store (--expect)
+    position: int
+    head: str
+
+
+class UnreadableSeal(Exception):
+    def __init__(self, stored_at: int, problem: str) -> None:
+        super().__init__(f"the seal at position {stored_at} is unreadable: {problem}")
+        self.stored_at = stored_at
+
+
+def parse_seal(text: str) -> tuple[int, str]:
+    """`N:HEX` → (N, lowercase hex); ValueError if it is not that."""
+    match = SEAL_SYNTAX.fullmatch(text.strip())
+    if not match:
+        raise ValueError(f"{text!r} is not a seal: expected N:HEX (64 hex digits)")
+    return int(match[1]), match[2].lower()
+
+
+def format_seal(position: int, head: str) -> str:
+    return f"{position}:{head}"
+
+
+def decode_seal(stored_at: int, state: bytes) -> SealRecord:
+    try:
+        fields = orjson.loads(state)
+        position, head = fields["position"], fields["head"]
+    except (orjson.JSONDecodeError, KeyError, TypeError) as error:
+        raise UnreadableSeal(stored_at, str(error) or type(error).__name__) from None
+    if not isinstance(position, int) or not isinstance(head, str):
+        raise UnreadableSeal(stored_at, "position or head has the wrong type")
+    return SealRecord(stored_at, position, head)
+
+
+def stored_seals(rows: Rows, stop: int) -> list[SealRecord]:
+    """Every seal recorded at positions ≤ stop, in position order."""
+    return [decode_seal(at, bytes(state)) for at, state in rows.of_topic(SEAL_TOPIC, stop)]
+
+
+def current_head(rows: Rows) -> tuple[int, str]:
+    """(N, head over positions ≤ N) for the newest position N, continuing the
+    chain from the newest stored seal when there is one (cheap: only the
+    records after it are read). The seal is trusted here, not checked: if it
+    was altered, `verify` reports it, and every later seal, as failing."""
+    stop = rows.max_position()
+    start, head = 0, GENESIS
+    try:
+        last = rows.of_topic(SEAL_TOPIC, stop, last=True)
+        if last:
+            seal = decode_seal(last[0][0], bytes(last[0][1]))
+            if 0 <= seal.position <= stop and len(seal.head) == 64:
+                start, head = seal.position, bytes.fromhex(seal.head)
+    except (UnreadableSeal, ValueError):
+        start, head = 0, GENESIS  # recompute from the start
+    topics = Topics()
+    for page in rows.pages(start, stop):
+        head = extend(head, page, topics, rows.hex_ids)
+    return stop, head.hex()
+
+
+def record_seal(ledger: Ledger) -> tuple[int, str]:
+    """Seal the ledger at its newest position N; store the seal; return (N, head hex)."""
+    rows = open_rows(ledger)
+    try:
+        position, head = current_head(rows)
+    finally:
+        rows.close()
+    seal = Seal(position=position, head=head)
+    ledger.events.put(seal.collect_events())
+    return position, head

@@ -1,0 +1,154 @@
+"""Recompute the chain over the whole history and check every seal against it."""
+
+from bisect import bisect_right
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from operator import itemgetter
+
+from audit.chain import GENESIS, MalformedRecord, Topics, extend
+from audit.rows import Rows
+from audit.seal import SEAL_TOPIC, SealRecord, UnreadableSeal, decode_seal
+
+Progress = Callable[[int, int], None]  # (position reached, last position)
+position_of = itemgetter(0)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One claim to check: the head over positions ≤ position is `head`."""
+
+    label: str  # "seal 2 at position 40" or "--expect 39:ab12cd34…"
+    position: int
+    head: str
+    stored_at: int | None = None  # where a stored seal is; None for --expect
+
+
+@dataclass(frozen=True)
+class Failure:
+    position: int  # where the problem starts to show: for a seal, the end of its range
+    message: str
+
+
+@dataclass
+class Result:
+    last_position: int = 0
+    records: int = 0
+    seals: int = 0
+    expected: int = 0
+    head: str = GENESIS.hex()
+    skipped_positions: int = 0
+    failures: list[Failure] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+def checks_for(seals: Sequence[SealRecord], expects: Sequence[tuple[int, str]]) -> list[Check]:
+    checks = [
+        Check(
+            f"seal {number} at position {seal.stored_at}", seal.position, seal.head, seal.stored_at
+        )
+        for number, seal in enumerate(seals, 1)
+    ]
+    checks += [Check(f"--expect {n}:{head[:12]}…", n, head) for n, head in expects]
+    return checks
+
+
+def verify(
+    rows: Rows, expects: Sequence[tuple[int, str]] = (), progress: Progress | None = None
+) -> Result:
+    result = Result(last_position=rows.max_position(), expected=len(expects))
+    seals: list[SealRecord] = []
+    for stored_at, state in rows.of_topic(SEAL_TOPIC, result.last_position):
+        try:
+            seals.append(decode_seal(stored_at, bytes(state)))
+        except UnreadableSeal as error:
+            result.failures.append(Failure(stored_at, f"FAILED {error}"))
+    result.seals = len(seals)
+    checks = checks_for(seals, expects)
+    heads, scanned_to = chain_heads(rows, result, sorted({c.position for c in checks}), progress)
+    judge(checks, heads, scanned_to, result)
+    result.failures.sort(key=lambda f: f.position)
+    return result
+
+
+def chain_heads(
+    rows: Rows, result: Result, wanted: list[int], progress: Progress | None
+) -> tuple[dict[int, bytes], int]:
+    """Scan the whole log once; return the head at each wanted position and
+    how far the scan got (it stops at a record that cannot be chained)."""
+    heads: dict[int, bytes] = {}
+    head, topics, previous, w = GENESIS, Topics(), 0, 0
+    try:
+        for page in rows.pages(0, result.last_position):
+            last = page[-1][0]
+            start = 0
+            while w < len(wanted) and wanted[w] < last:
+                cut = bisect_right(page, wanted[w], lo=start, key=position_of)
+                head = extend(head, page[start:cut], topics, rows.hex_ids)
+                heads[wanted[w]], start, w = head, cut, w + 1
+            head = extend(head, page[start:], topics, rows.hex_ids)
+            note_gaps(page, previous, rows.gaps_mean_deletion, result)
+            result.records += len(page)
+            previous = last
+            if progress:
+                progress(last, result.last_position)
+    except MalformedRecord as error:
+        result.failures.append(Failure(error.position, f"FAILED at {error}"))
+        return heads, error.position - 1
+    for n in wanted[w:]:
+        if n <= result.last_position:
+            heads[n] = head
+    result.head = head.hex()
+    return heads, result.last_position
+
+
+def note_gaps(page: Sequence, previous: int, deletion: bool, result: Result) -> None:
+    """Positions missing between records. On SQLite only a deleted record
+    leaves a gap; on PostgreSQL rolled-back inserts do too, so there a gap
+    is counted, not failed (the chain still catches any deletion a seal covers)."""
+    if page[-1][0] - previous == len(page):
+        return  # no gap: the common case, checked in O(1)
+    for position, *_ in page:
+        if position != previous + 1:
+            missing = position - previous - 1
+            result.skipped_positions += missing
+            if deletion:
+                result.failures.append(
+                    Failure(
+                        previous + 1,
+                        f"FAILED positions {previous + 1}-{position - 1} are missing: "
+                        f"{missing:,} stored record(s) deleted",
+                    )
+                )
+        previous = position
+
+
+def judge(checks: list[Check], heads: dict[int, bytes], scanned_to: int, result: Result) -> None:
+    good = sorted(
+        c.position for c in checks if c.position in heads and heads[c.position].hex() == c.head
+    )
+    for check in checks:
+        covers = f"covering positions 1-{check.position}" if check.position else "covering nothing"
+        if check.stored_at is not None and check.position >= check.stored_at:
+            problem = "it claims to cover its own position or later ones"
+        elif check.position > result.last_position:
+            problem = (
+                f"the store ends at position {result.last_position}: records after it were deleted"
+            )
+        elif check.position not in heads:
+            problem = f"not checked: the chain breaks at position {scanned_to + 1}"
+        elif heads[check.position].hex() != check.head:
+            earlier = [p for p in good if p < check.position]
+            since = earlier[-1] + 1 if earlier else 1
+            problem = "chain head differs"
+            if since > 1:
+                problem += (
+                    f" (the last verified head covers 1-{since - 1}: a record at "
+                    f"positions {since}-{check.position} was changed, inserted, deleted or "
+                    "moved, or this seal was rewritten)"
+                )
+        else:
+            continue
+        result.failures.append(Failure(check.position, f"FAILED {check.label} {covers}: {problem}"))

@@ -1,0 +1,109 @@
+"""`rnd-ledger seal` and `rnd-ledger verify [--expect N:HEX…]` (docs/hash-chain.md)."""
+
+import argparse
+import time
+
+from audit.rows import open_rows
+from audit.seal import format_seal, parse_seal, record_seal
+from audit.verify import Progress, Result, verify
+from rnd_ledger.arguments import add_store
+from rnd_ledger.bootstrap import open_ledger
+from rnd_ledger.errors import CommandError
+from rnd_ledger.output import status
+from store.url import store_url
+
+PROGRESS_EVERY_SECONDS = 2.0
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    seal = commands.add_parser(
+        "seal",
+        help="record a seal (position N and the hash-chain head) and print N:HEX",
+        description="Compute the SHA-256 hash-chain head over every stored record at positions "
+        "≤ N (N = the newest position), record it in the ledger as a seal (stored at a "
+        "position after N) and print it as N:HEX. Keep it outside the database to check "
+        "later with verify --expect. Records others write meanwhile are not covered.",
+    )
+    add_store(seal)
+    seal.set_defaults(handler=run_seal)
+
+    check = commands.add_parser(
+        "verify",
+        help="recompute the hash chain and check every seal",
+        description="Recompute the hash chain over the whole history and check it against "
+        "every recorded seal and every --expect N:HEX (a seal kept outside the database). "
+        "Exit 0 if all agree; exit 1 naming the first failing seal and the positions it covers.",
+    )
+    add_store(check)
+    check.add_argument(
+        "--expect",
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="N:HEX",
+        help="a seal kept outside the database (repeatable)",
+    )
+    check.set_defaults(handler=run_verify)
+
+
+def run_seal(args: argparse.Namespace) -> int:
+    ledger = open_ledger(store_url(args.store))
+    try:
+        position, head = record_seal(ledger)
+    finally:
+        ledger.close()
+    print(format_seal(position, head))
+    return 0
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    try:
+        expects = [parse_seal(text) for text in args.expect]
+    except ValueError as error:
+        raise CommandError(f"verify --expect: {error}") from None
+    url = store_url(args.store)
+    open_ledger(url).close()  # checks the URL and the store, with the usual messages
+    rows = open_rows(url)
+    try:
+        result = verify(rows, expects, progress_printer())
+    finally:
+        rows.close()
+    print_result(result)
+    return 0 if result.ok else 1
+
+
+def print_result(result: Result) -> None:
+    if result.failures:
+        for failure in result.failures[:10]:
+            print(f"verify: {failure.message}")
+        if len(result.failures) > 10:
+            print(f"verify: … and {len(result.failures) - 10:,} more failures")
+        print(
+            f"verify: {len(result.failures):,} failure(s); {result.records:,} records, "
+            f"{result.seals:,} seals and {result.expected:,} expected seals checked"
+        )
+        return
+    skipped = ""
+    if result.skipped_positions:
+        skipped = f" ({result.skipped_positions:,} positions unused by rolled-back writes)"
+    print(
+        f"verify: OK {result.records:,} records (positions 1-{result.last_position:,}){skipped}, "
+        f"{result.seals:,} seals, {result.expected:,} expected seals; "
+        f"head {format_seal(result.last_position, result.head)}"
+    )
+
+
+def progress_printer(every: float = PROGRESS_EVERY_SECONDS) -> Progress:
+    """A stderr progress line every couple of seconds on long runs."""
+    started = last = time.monotonic()
+
+    def report(position: int, total: int) -> None:
+        nonlocal last
+        now = time.monotonic()
+        if now - last >= every:
+            last = now
+            share = 100 * position / total if total else 100.0
+            rate = position / max(now - started, 1e-9)
+            status(f"verify: position {position:,} of {total:,} ({share:.0f}%), {rate:,.0f}/s")
+
+    return report
