@@ -4,6 +4,7 @@ import argparse
 import gc
 import time
 
+from audit.seal import format_seal, record_seal
 from consumers.files import BATCH_LINES, Progress, ingest_file
 from consumers.intake import Intake, Summary
 from contract.policy import load_policy
@@ -54,6 +55,11 @@ def register(commands: argparse._SubParsersAction) -> None:
         metavar="N",
         help=f"lines per transaction (default {BATCH_LINES}; smaller commits more often)",
     )
+    ingest.add_argument(
+        "--no-seal",
+        action="store_true",
+        help="do not record a seal at the end (by default: prints Sealed N:HEX)",
+    )
     ingest.set_defaults(handler=run)
 
 
@@ -70,7 +76,10 @@ def run(args: argparse.Namespace) -> int:
         skipped = f" (lines 1-{resumed:,} were recorded by an earlier run)" if resumed else ""
         status(f"{path}: {summary.total - before:,} messages read{skipped}")
     elapsed = time.monotonic() - started
+    sealed = None if args.no_seal else record_seal(ledger)
     print_summary(summary, elapsed, redact_password(url), ledger.position())
+    if sealed:
+        print(f"Sealed {format_seal(*sealed)}")
     return 0
 
 
