@@ -11,11 +11,17 @@ from collections.abc import Sequence
 
 from consumers.files import InputError
 from contract.policy import PolicyError
-from rnd_ledger import audit_commands, demo_command, history_commands, ingest_command
+from rnd_ledger import (
+    audit_commands,
+    demo_command,
+    history_commands,
+    ingest_command,
+    kafka_commands,
+)
 from rnd_ledger.errors import CommandError
 from store.url import StoreError
 
-COMMAND_MODULES = [ingest_command, history_commands, demo_command, audit_commands]
+COMMAND_MODULES = [ingest_command, history_commands, demo_command, audit_commands, kafka_commands]
 
 DESCRIPTION = """\
 rnd-ledger keeps the facts of Korea's national R&D policy (basic research and

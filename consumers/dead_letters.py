@@ -1,0 +1,104 @@
+"""Dead letters: every rejected Kafka message, forwarded to a topic for its sender.
+
+The record value is the original bytes, unchanged, and the key the original
+key; headers say why and where it came from. A message rejected as
+`pii_detected` is forwarded without its text: empty value, no key, none of
+its own headers — only our headers and the SHA-256 of the original bytes.
+
+Dead letters are sent and acknowledged (acks=all) *before* the batch is
+committed to the ledger, so a crash can repeat a dead letter (the
+`rnd-ledger.source-*` headers identify it) but never lose one.
+"""
+
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from kafka import KafkaProducer
+from kafka.errors import KafkaError
+
+from consumers.intake import Outcome
+
+PREFIX = "rnd-ledger."
+PII = "pii_detected"
+RETRY_FIRST_SECONDS = 0.5
+RETRY_MAX_SECONDS = 10.0
+FLUSH_TIMEOUT_SECONDS = 30.0
+
+
+class Interrupted(Exception):
+    """Asked to stop while dead letters were still unacknowledged."""
+
+
+def dead_letter(record: Any, outcome: Outcome) -> tuple[bytes | None, bytes | None, list]:
+    """(key, value, headers) of the dead letter for a rejected consumer record."""
+    headers = [
+        (PREFIX + "reason", (outcome.reason or "").encode()),
+        (PREFIX + "message", (outcome.message or "").encode()),
+        (PREFIX + "source-topic", record.topic.encode()),
+        (PREFIX + "source-partition", str(record.partition).encode()),
+        (PREFIX + "source-offset", str(record.offset).encode()),
+        (PREFIX + "sha256", (outcome.sha256 or "").encode()),
+    ]
+    if outcome.reason == PII:
+        return None, b"", [*headers, (PREFIX + "redacted", b"true")]
+    own = [(k, v) for k, v in (record.headers or []) if not k.startswith(PREFIX)]
+    return record.key, record.value if record.value is not None else b"", own + headers
+
+
+class DeadLetters:
+    """Sends the dead letters of a batch and waits until the broker has them all."""
+
+    def __init__(
+        self,
+        producer: KafkaProducer,
+        topic: str,
+        log: Callable[[str], None],
+        should_stop: Callable[[], bool],
+    ) -> None:
+        self.producer = producer
+        self.topic = topic
+        self.log = log
+        self.should_stop = should_stop
+        self.sent = 0
+
+    def send(self, records: Sequence[Any], outcomes: Sequence[Outcome]) -> int:
+        """Forward the rejected ones; returns how many. Retries until acknowledged."""
+        pending = [
+            dead_letter(record, outcome)
+            for record, outcome in zip(records, outcomes, strict=True)
+            if outcome.status == "rejected"
+        ]
+        wait = RETRY_FIRST_SECONDS
+        count = len(pending)
+        while pending:
+            pending = self.try_send(pending)
+            if not pending:
+                break
+            if self.should_stop():
+                raise Interrupted(f"{len(pending)} dead letters not acknowledged")
+            self.log(
+                f"dead letters: {len(pending)} not acknowledged by the broker; "
+                f"retrying in {wait:.1f} s (the batch is not committed until they are)"
+            )
+            time.sleep(wait)
+            wait = min(wait * 2, RETRY_MAX_SECONDS)
+        self.sent += count
+        return count
+
+    def try_send(self, letters: list[tuple[bytes | None, bytes | None, list]]) -> list:
+        futures = []
+        for key, value, headers in letters:
+            try:
+                futures.append(self.producer.send(self.topic, value, key, headers))
+            except KafkaError:
+                futures.append(None)
+        try:
+            self.producer.flush(timeout=FLUSH_TIMEOUT_SECONDS)
+        except KafkaError:
+            pass
+        failed = []
+        for letter, future in zip(letters, futures, strict=True):
+            if future is None or not future.succeeded():
+                failed.append(letter)
+        return failed

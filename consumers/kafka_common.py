@@ -1,0 +1,86 @@
+"""What the Kafka consumer and publisher share: connection settings, the
+broker-unreachable error, and kafka-python's log turned into rare, short lines."""
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from kafka.errors import KafkaError
+
+CONNECT_TIMEOUT_SECONDS = 12.0
+T = TypeVar("T")
+
+RECONNECT_BACKOFF_MAX_MS = 5_000  # mid-run broker loss: retry at most every 5 s
+KAFKA_LOG_EVERY_SECONDS = 10.0
+
+
+class BrokerUnavailable(Exception):
+    """The broker could not be reached within the connect timeout."""
+
+
+def split_servers(text: str) -> list[str]:
+    return [server.strip() for server in text.split(",") if server.strip()]
+
+
+def client_settings(bootstrap_servers: str, connect_timeout: float) -> dict[str, Any]:
+    """Settings every client gets: where, how long to try at start, how to retry later."""
+    return {
+        "bootstrap_servers": split_servers(bootstrap_servers),
+        "bootstrap_timeout_ms": int(connect_timeout * 1000),
+        "reconnect_backoff_max_ms": RECONNECT_BACKOFF_MAX_MS,
+        "client_id": "rnd-ledger",
+    }
+
+
+def connect(factory: Callable[..., T], where: str, **settings: Any) -> T:
+    """Build a kafka-python client; BrokerUnavailable if the broker does not answer.
+
+    kafka-python itself retries the bootstrap (with backoff) until
+    `bootstrap_timeout_ms`, so this is the bounded retry at start.
+    """
+    logger = logging.getLogger("kafka")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)  # the one-line error below says it
+    try:
+        return factory(**settings)
+    except KafkaError as error:
+        reason = str(error).split(":", 1)[-1].strip() or type(error).__name__
+        raise BrokerUnavailable(
+            f"cannot reach Kafka at {where} "
+            f"(tried for {settings.get('bootstrap_timeout_ms', 0) / 1000:.0f} s): {reason}"
+        ) from None
+    finally:
+        logger.setLevel(level)
+
+
+class RareLines(logging.Handler):
+    """kafka-python logs every failed reconnect; print one line per interval,
+    saying how many similar lines were held back, so an outage stays readable."""
+
+    def __init__(self, write: Callable[[str], None], every: float) -> None:
+        super().__init__(logging.WARNING)
+        self.write = write
+        self.every = every
+        self.last = float("-inf")
+        self.held = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        now = time.monotonic()
+        if now - self.last < self.every:
+            self.held += 1
+            return
+        held = f" ({self.held} similar lines held back)" if self.held else ""
+        self.last, self.held = now, 0
+        text = record.getMessage().splitlines()[0][:300] if record.msg else record.levelname
+        self.write(f"kafka: {text}{held}")
+
+
+def quiet_kafka_log(write: Callable[[str], None], every: float = KAFKA_LOG_EVERY_SECONDS) -> None:
+    """Route kafka-python's warnings and errors through RareLines (once per process)."""
+    logger = logging.getLogger("kafka")
+    if any(isinstance(h, RareLines) for h in logger.handlers):
+        return
+    logger.addHandler(RareLines(write, every))
+    logger.setLevel(logging.WARNING)
+    logger.propagate = False

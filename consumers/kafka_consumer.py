@@ -1,0 +1,365 @@
+"""`rnd-ledger consume`: Kafka topics into the ledger, exactly once in effect.
+
+The ledger, not the broker, is the truth about what was consumed. Each batch
+of records is decided and written in one transaction together with one
+tracking position per topic-partition (`kafka:<topic>:<partition>` =
+offset + 1 of the last record applied). When partitions are assigned, each is
+sought to the position the ledger recorded; Kafka offsets are committed after
+the ledger commit, for monitoring tools only. A record delivered twice
+(redelivery, rebalance, restart, or the same event by file) has no effect:
+its event_id is already in the ledger.
+
+The loop follows Quix Streams': commit only after success; the error policy
+is the intake's (every message ends accepted, duplicate or rejected); every
+log line about a record names topic, partition and offset.
+"""
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from eventsourcing.persistence import Tracking
+from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.errors import KafkaError
+from kafka.structs import OffsetAndMetadata
+
+from consumers.dead_letters import DeadLetters, Interrupted
+from consumers.intake import Intake, Message, Outcome, Summary
+from consumers.kafka_common import CONNECT_TIMEOUT_SECONDS, client_settings, connect
+from domain.ledger import ConcurrentWrite
+
+MAX_ATTEMPTS = 5
+POLL_MS = 200
+JOIN_GRACE_SECONDS = 30.0  # --until-idle: how long to wait for a first assignment
+COMMIT_TIMEOUT_MS = 10_000
+
+
+def tracking_name(topic: str, partition: int) -> str:
+    return f"kafka:{topic}:{partition}"
+
+
+@dataclass(frozen=True)
+class ConsumeSettings:
+    bootstrap_servers: str
+    topics: Sequence[str]
+    group: str
+    dead_letter_topic: str | None = None
+    topic_owners: Mapping[str, str] = field(default_factory=dict)
+    until_idle: float | None = None
+    batch_size: int = 5_000
+    batch_wait: float = 0.25  # seconds to keep polling to fill a batch
+    log_every: float = 10.0
+    connect_timeout: float = CONNECT_TIMEOUT_SECONDS
+    session_timeout_ms: int = 6_000
+    heartbeat_interval_ms: int = 1_000
+
+    def consumer_settings(self) -> dict[str, Any]:
+        return {
+            **client_settings(self.bootstrap_servers, self.connect_timeout),
+            "group_id": self.group,
+            "enable_auto_commit": False,
+            "auto_offset_reset": "earliest",
+            "session_timeout_ms": self.session_timeout_ms,
+            "heartbeat_interval_ms": self.heartbeat_interval_ms,
+            "max_poll_records": self.batch_size,
+            "max_partition_fetch_bytes": 8 * 1024 * 1024,
+            "metrics_enabled": False,
+        }
+
+    def producer_settings(self) -> dict[str, Any]:
+        return {
+            **client_settings(self.bootstrap_servers, self.connect_timeout),
+            "acks": "all",
+            "linger_ms": 5,
+            "max_request_size": 4 * 1024 * 1024,
+            "metrics_enabled": False,
+        }
+
+
+@dataclass
+class Batch:
+    """Records of several partitions, as messages with their tracking positions."""
+
+    records: list[Any]
+    messages: list[Message]
+    trackings: list[Tracking]
+    next_offsets: dict[TopicPartition, int]
+
+    @classmethod
+    def of(
+        cls,
+        held: Mapping[TopicPartition, Sequence[Any]],
+        owners: Mapping[str, str],
+        floor: Mapping[TopicPartition, int] | None = None,
+    ) -> "Batch":
+        """`floor`: per partition, the first offset not yet in the ledger."""
+        batch = cls([], [], [], {})
+        for tp, records in held.items():
+            low = floor.get(tp, 0) if floor else 0
+            fresh = [r for r in records if r.offset >= low]
+            if not fresh:
+                continue
+            owner = owners.get(tp.topic)
+            for r in fresh:
+                origin = {"topic": tp.topic, "partition": tp.partition, "offset": r.offset}
+                batch.messages.append(Message(r.value or b"", origin, owner))
+            batch.records.extend(fresh)
+            batch.next_offsets[tp] = fresh[-1].offset + 1
+            batch.trackings.append(Tracking(tracking_name(*tp), fresh[-1].offset + 1))
+        return batch
+
+
+class LedgerPositions(ConsumerRebalanceListener):
+    """Seeks assigned partitions to the ledger's positions (runs inside poll)."""
+
+    def __init__(self, ingest: "KafkaIngest") -> None:
+        self.ingest = ingest
+
+    def on_partitions_revoked(self, revoked: Sequence[TopicPartition]) -> None:
+        self.ingest.revoked(revoked)
+
+    def on_partitions_assigned(self, assigned: Sequence[TopicPartition]) -> None:
+        self.ingest.assigned(assigned)
+
+
+class KafkaIngest:
+    """The consume loop: collect a batch, decide, dead-letter, commit, repeat."""
+
+    def __init__(
+        self,
+        intake: Intake,
+        settings: ConsumeSettings,
+        log: Callable[[str], None],
+        seal: Callable[[], object] | None = None,
+        seal_every: int = 10_000,
+    ) -> None:
+        self.intake = intake
+        self.settings = settings
+        self.log = log
+        # Hook for audit: called after every `seal_every` stored records and at shutdown.
+        self.seal = seal
+        self.seal_every = seal_every
+        self.summary = Summary()
+        self.stopping = False
+        self.generation = 0
+        self.assigned_once = False
+        self.positions: dict[TopicPartition, int] = {}
+        self.started = self.last_activity = time.monotonic()
+        self.first_record_at: float | None = None
+        self.last_commit_at: float | None = None
+        self.unsealed = 0
+        self.progress = Progress(self, settings.log_every)
+        self.consumer: KafkaConsumer = connect(
+            KafkaConsumer, settings.bootstrap_servers, **settings.consumer_settings()
+        )
+        self.dead_letters: DeadLetters | None = None
+        if settings.dead_letter_topic:
+            producer = connect(
+                KafkaProducer, settings.bootstrap_servers, **settings.producer_settings()
+            )
+            self.dead_letters = DeadLetters(
+                producer, settings.dead_letter_topic, log, lambda: self.stopping
+            )
+
+    # Control ---------------------------------------------------------------------
+    def stop(self) -> None:
+        """Finish the batch in hand, commit, and return from `run` (signal-safe)."""
+        self.stopping = True
+
+    def run(self) -> Summary:
+        self.consumer.subscribe(list(self.settings.topics), listener=LedgerPositions(self))
+        try:
+            while not self.stopping:
+                held = self.collect()
+                if held:
+                    self.apply(held)
+                elif self.idle():
+                    self.log(f"no message for {self.settings.until_idle:g} s: stopping")
+                    break
+                self.progress.maybe_log()
+        except Interrupted as interrupted:
+            self.log(
+                f"stopped before the batch in hand was committed ({interrupted}); "
+                "it will be read again on the next run"
+            )
+        finally:
+            self.progress.log_line()
+            self.maybe_seal(final=True)
+            self.close()
+        return self.summary
+
+    def close(self) -> None:
+        try:
+            self.consumer.close(autocommit=False)
+        finally:
+            if self.dead_letters:
+                self.dead_letters.producer.close(timeout=10)
+
+    def idle(self) -> bool:
+        if self.settings.until_idle is None:
+            return False
+        waited = time.monotonic() - self.last_activity
+        limit = self.settings.until_idle
+        return waited >= (limit if self.assigned_once else limit + JOIN_GRACE_SECONDS)
+
+    # Rebalance (called from inside poll) ------------------------------------------
+    def assigned(self, partitions: Sequence[TopicPartition]) -> None:
+        self.generation += 1
+        self.assigned_once = True
+        self.last_activity = time.monotonic()
+        self.positions = {}
+        for tp in partitions:
+            position = self.intake.ledger.resume_point(tracking_name(*tp))
+            if position:
+                self.consumer.seek(tp, position)
+            else:
+                self.consumer.seek_to_beginning(tp)
+            self.positions[tp] = position
+        where = ", ".join(f"{tp.topic}:{tp.partition}@{p}" for tp, p in self.positions.items())
+        self.log(f"assigned {where or 'no partitions'} (positions from the ledger)")
+
+    def revoked(self, partitions: Sequence[TopicPartition]) -> None:
+        # Every applied batch was committed before the next poll, so nothing is in hand.
+        self.generation += 1
+        if partitions:
+            self.log(f"revoked {', '.join(f'{tp.topic}:{tp.partition}' for tp in partitions)}")
+
+    # The batch ------------------------------------------------------------------------
+    def collect(self) -> dict[TopicPartition, list[Any]]:
+        """Poll until a batch is full or no more records came within batch_wait."""
+        held: dict[TopicPartition, list[Any]] = {}
+        count = 0
+        deadline: float | None = None
+        generation = self.generation
+        while count < self.settings.batch_size and not self.stopping:
+            timeout = POLL_MS if deadline is None else max(0, deadline - time.monotonic()) * 1000
+            polled = self.consumer.poll(
+                timeout_ms=int(timeout), max_records=self.settings.batch_size - count
+            )
+            if self.generation != generation:  # a rebalance re-sought every partition
+                held, count, generation = {}, 0, self.generation
+            if not polled:
+                break
+            for tp, records in polled.items():
+                held.setdefault(tp, []).extend(records)
+                count += len(records)
+            now = time.monotonic()
+            self.last_activity = now
+            if self.first_record_at is None:
+                self.first_record_at = now
+            deadline = deadline or now + self.settings.batch_wait
+            if now >= deadline:
+                break
+        return held
+
+    def apply(self, held: Mapping[TopicPartition, Sequence[Any]]) -> None:
+        owners = self.settings.topic_owners
+        batch = Batch.of(held, owners)
+        forwarded: set[tuple[str, int, int]] = set()
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            if attempt > 1:  # another consumer may have recorded some of these first
+                batch = Batch.of(held, owners, self.recorded(held))
+            if not batch.messages:
+                outcomes: list[Outcome] = []
+                break
+            unit = self.intake.ledger.begin()
+            outcomes = self.intake.decide_all(unit, batch.messages)
+            try:
+                self.forward(batch.records, outcomes, forwarded)
+            except BaseException:
+                unit.rollback()  # forget the aggregates this batch changed in the cache
+                raise
+            try:
+                unit.commit(batch.trackings)
+                break
+            except ConcurrentWrite:
+                if attempt == MAX_ATTEMPTS:
+                    raise
+                self.log(f"batch conflicted with another writer (attempt {attempt}); retrying")
+        self.summary.add(outcomes)
+        self.progress.count(outcomes)
+        self.positions.update(batch.next_offsets)
+        self.last_commit_at = time.monotonic()
+        self.commit_offsets(batch.next_offsets)
+        self.unsealed += len(outcomes)
+        self.maybe_seal()
+
+    def forward(
+        self, records: list[Any], outcomes: list[Outcome], done: set[tuple[str, int, int]]
+    ) -> None:
+        if self.dead_letters is None:
+            return
+        pairs = [
+            (r, o)
+            for r, o in zip(records, outcomes, strict=True)
+            if o.status == "rejected" and (r.topic, r.partition, r.offset) not in done
+        ]
+        if pairs:
+            self.dead_letters.send([r for r, _ in pairs], [o for _, o in pairs])
+            done.update((r.topic, r.partition, r.offset) for r, _ in pairs)
+
+    def recorded(self, held: Mapping[TopicPartition, Any]) -> dict[TopicPartition, int]:
+        return {tp: self.intake.ledger.resume_point(tracking_name(*tp)) for tp in held}
+
+    def commit_offsets(self, next_offsets: Mapping[TopicPartition, int]) -> None:
+        """Tell the group how far we are (for lag monitors); the ledger already knows."""
+        if not next_offsets:
+            return
+        offsets = {tp: OffsetAndMetadata(o, "", -1) for tp, o in next_offsets.items()}
+        try:
+            self.consumer.commit(offsets, timeout_ms=COMMIT_TIMEOUT_MS)
+        except KafkaError as error:
+            self.log(
+                f"offset commit to the group failed ({type(error).__name__}); harmless: "
+                "the ledger holds the positions"
+            )
+
+    def maybe_seal(self, final: bool = False) -> None:
+        if self.seal is None or not self.unsealed:
+            return
+        if final or self.unsealed >= self.seal_every:
+            self.seal()
+            self.unsealed = 0
+
+    def lag(self) -> dict[TopicPartition, int | None]:
+        lags: dict[TopicPartition, int | None] = {}
+        for tp, position in sorted(self.positions.items()):
+            try:
+                high = self.consumer.highwater(tp)
+            except KafkaError:
+                high = None
+            lags[tp] = None if high is None else max(high - position, 0)
+        return lags
+
+
+class Progress:
+    """A stderr line at a steady interval: rate, outcome counts, lag per partition."""
+
+    def __init__(self, ingest: KafkaIngest, every: float) -> None:
+        self.ingest = ingest
+        self.every = every
+        self.last = time.monotonic()
+        self.since_last = 0
+
+    def count(self, outcomes: list[Outcome]) -> None:
+        self.since_last += len(outcomes)
+
+    def maybe_log(self) -> None:
+        if time.monotonic() - self.last >= self.every:
+            self.log_line()
+
+    def log_line(self) -> None:
+        now = time.monotonic()
+        rate = self.since_last / max(now - self.last, 1e-9)
+        s = self.ingest.summary
+        lag = " ".join(
+            f"{tp.topic}:{tp.partition}={'?' if n is None else f'{n:,}'}"
+            for tp, n in self.ingest.lag().items()
+        )
+        self.ingest.log(
+            f"consume: {rate:,.0f} events/s; total {s.total:,}: accepted {s.accepted:,}, "
+            f"duplicate {s.duplicate:,}, rejected {sum(s.rejected.values()):,}; "
+            f"lag {lag or '-'}"
+        )
+        self.last, self.since_last = now, 0

@@ -1,0 +1,218 @@
+"""`rnd-ledger consume` (Kafka into the ledger) and `rnd-ledger publish` (for agencies)."""
+
+import argparse
+import signal
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+
+from kafka import KafkaProducer
+
+from consumers.intake import Intake
+from consumers.kafka_common import (
+    CONNECT_TIMEOUT_SECONDS,
+    BrokerUnavailable,
+    client_settings,
+    connect,
+    quiet_kafka_log,
+)
+from consumers.kafka_consumer import ConsumeSettings, KafkaIngest
+from consumers.kafka_publisher import SendFailed, check_files, send_all
+from contract.policy import load_policy
+from domain.ledger import Ledger
+from rnd_ledger.arguments import add_policy, add_store, positive_int
+from rnd_ledger.bootstrap import open_ledger
+from rnd_ledger.errors import CommandError
+from rnd_ledger.ingest_command import print_summary, tune_garbage_collector
+from rnd_ledger.output import status, table
+from store.url import redact_password, store_url
+
+SEAL_EVERY = 10_000
+DEFAULT_BATCH = 5_000
+
+
+def seal_hook(ledger: Ledger) -> Callable[[], object] | None:
+    """What `consume` calls every SEAL_EVERY stored records and at shutdown.
+
+    None until the audit package provides the seal; wire it here in one line,
+    e.g. `return lambda: record_seal(ledger)`.
+    """
+    return None
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    consume = commands.add_parser(
+        "consume",
+        help="consume contract events from Kafka topics into the ledger",
+        description="Consume Kafka topics in a consumer group, validate every message against "
+        "the contract, and record accepted events and rejections. Each batch is written in one "
+        "transaction with its topic-partition positions, so a crash or rebalance never loses "
+        "or doubles a message. Runs until SIGINT/SIGTERM (finishes the batch in hand, commits, "
+        "exits 0) or --until-idle.",
+    )
+    add_bootstrap(consume)
+    consume.add_argument(
+        "--topic",
+        action="append",
+        required=True,
+        metavar="T",
+        help="topic to consume (repeat for more)",
+    )
+    consume.add_argument("--group", required=True, metavar="G", help="consumer group id")
+    consume.add_argument(
+        "--dead-letter-topic",
+        metavar="D",
+        help="also send every rejected message here, with headers saying why",
+    )
+    consume.add_argument(
+        "--topic-owner",
+        action="append",
+        default=[],
+        metavar="T=AGENCY",
+        help="only AGENCY may write to topic T (repeat for more)",
+    )
+    consume.add_argument(
+        "--until-idle",
+        type=float,
+        metavar="SECONDS",
+        help="exit 0 when no message arrived for this long (batch jobs)",
+    )
+    add_store(consume)
+    add_policy(consume)
+    consume.add_argument(
+        "--batch-size",
+        type=positive_int,
+        default=DEFAULT_BATCH,
+        metavar="N",
+        help=f"messages per transaction at most (default {DEFAULT_BATCH})",
+    )
+    consume.add_argument(
+        "--log-every",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="progress line interval on stderr (default 10)",
+    )
+    consume.set_defaults(handler=run_consume)
+
+    publish = commands.add_parser(
+        "publish",
+        help="for agencies: check JSONL files against the contract and send them to Kafka",
+        description="Check every message against the contract (everything that does not need "
+        "the ledger), list the invalid ones with line and reason code, and send the valid ones "
+        "keyed by subject_id with acks=all. Invalid messages are never sent; exit 1 if any.",
+    )
+    add_bootstrap(publish)
+    publish.add_argument("--topic", required=True, metavar="T", help="topic to send to")
+    publish.add_argument("files", nargs="+", metavar="FILE", help="JSONL file, .gz or -")
+    add_policy(publish)
+    publish.set_defaults(handler=run_publish)
+
+
+def add_bootstrap(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--bootstrap-servers",
+        required=True,
+        metavar="HOST:PORT",
+        help="Kafka brokers, comma-separated",
+    )
+    parser.add_argument(
+        "--connect-timeout",
+        type=float,
+        default=CONNECT_TIMEOUT_SECONDS,
+        metavar="SECONDS",
+        help=argparse.SUPPRESS,
+    )
+
+
+def topic_owners(pairs: Sequence[str], topics: Sequence[str]) -> dict[str, str]:
+    owners: dict[str, str] = {}
+    for pair in pairs:
+        topic, _, agency = pair.partition("=")
+        if not topic or not agency:
+            raise CommandError(f"--topic-owner {pair!r}: write TOPIC=AGENCY, e.g. nrf-events=NRF")
+        if topic not in topics:
+            raise CommandError(f"--topic-owner {pair!r}: topic {topic!r} is not a --topic")
+        if owners.get(topic, agency) != agency:
+            raise CommandError(f"--topic-owner: topic {topic!r} is given two owners")
+        owners[topic] = agency
+    return owners
+
+
+@contextmanager
+def stop_on_signals(stop: Callable[[], None]) -> Iterator[None]:
+    """SIGINT/SIGTERM: finish the batch in hand and stop; a second SIGINT interrupts."""
+
+    def handle(signum: int, _frame: object) -> None:
+        status(f"{signal.Signals(signum).name}: finishing the batch in hand, then stopping")
+        signal.signal(signal.SIGINT, previous[signal.SIGINT])
+        stop()
+
+    previous = {s: signal.signal(s, handle) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def run_consume(args: argparse.Namespace) -> int:
+    owners = topic_owners(args.topic_owner, args.topic)
+    url = store_url(args.store)
+    ledger = open_ledger(url)
+    intake = Intake(ledger, load_policy(args.policy))
+    quiet_kafka_log(status)
+    settings = ConsumeSettings(
+        bootstrap_servers=args.bootstrap_servers,
+        topics=args.topic,
+        group=args.group,
+        dead_letter_topic=args.dead_letter_topic,
+        topic_owners=owners,
+        until_idle=args.until_idle,
+        batch_size=args.batch_size,
+        log_every=args.log_every,
+        connect_timeout=args.connect_timeout,
+    )
+    tune_garbage_collector()
+    started = time.monotonic()
+    try:
+        ingest = KafkaIngest(intake, settings, status, seal_hook(ledger), SEAL_EVERY)
+    except BrokerUnavailable as error:
+        raise CommandError(str(error)) from None
+    with stop_on_signals(ingest.stop):
+        summary = ingest.run()
+    print_summary(summary, time.monotonic() - started, redact_password(url), ledger.position())
+    return 0
+
+
+def run_publish(args: argparse.Namespace) -> int:
+    checked = check_files(args.files, load_policy(args.policy))
+    if checked.invalid:
+        print(f"{len(checked.invalid):,} invalid messages, not sent:")
+        rows = [(i.file, i.line, i.reason, i.message) for i in checked.invalid]
+        table(["file", "line", "reason", "message"], rows)
+    sent = 0
+    if checked.valid:
+        quiet_kafka_log(status)
+        settings = {
+            **client_settings(args.bootstrap_servers, args.connect_timeout),
+            "acks": "all",
+            "linger_ms": 20,
+            "batch_size": 256 * 1024,
+        }
+        try:
+            producer = connect(KafkaProducer, args.bootstrap_servers, **settings)
+        except BrokerUnavailable as error:
+            raise CommandError(str(error)) from None
+        try:
+            partitions = send_all(producer, args.topic, checked.valid)
+        except SendFailed as error:
+            raise CommandError(str(error)) from None
+        finally:
+            producer.close(timeout=10)
+        sent = sum(partitions.values())
+        spread = ", ".join(f"{p}: {n:,}" for p, n in sorted(partitions.items()))
+        print(f"Sent {sent:,} messages to {args.topic} (acks=all; by partition {spread}).")
+    else:
+        print(f"Sent nothing to {args.topic}: no valid message.")
+    return 1 if checked.invalid else 0
