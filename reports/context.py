@@ -1,0 +1,227 @@
+"""The whole template context, built in Python from `projections.compute(...)`.
+
+Templates only loop and branch over what this returns; every number in it is
+already text, formatted by `reports.filters`. Only the four keys of
+indicators.md are required; `findings`, `distributions`, `institutes`,
+`summary` and `as_of.chain_head` are shown when present.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reports import filters, sections
+from reports.figures import Figures, View
+from reports.indicators import FINDING_IDS, INDICATOR_IDS, format_difference, format_value
+from reports.messages import Catalogue, load
+
+STATUS_ICONS = {"on_track": "✔", "at_risk": "▲", "off_track": "✖", "insufficient_data": "?"}
+STATUSES = tuple(STATUS_ICONS)
+SECTIONS = ("cover", "scorecard", "basic", "institutes", "findings", "methodology")
+FIRST_EVENT_IDS = 5
+
+
+def build_context(data: dict[str, Any], lang: str) -> dict[str, Any]:
+    """Everything the templates show, in `lang` ("ko" or "en")."""
+    m = load(filters.check_lang(lang))
+    view = View(data)
+    figures = Figures(view, m)
+    return {
+        "lang": lang,
+        "ui": m.section("ui"),
+        "toc": [{"id": key, "title": m.text(f"section.{key}")} for key in SECTIONS],
+        "cover": cover(view, m),
+        "scorecard": scorecard(view, figures),
+        "basic": sections.basic_research(figures),
+        "institutes": sections.institutes(figures),
+        "findings": findings(view, figures),
+        "methodology": methodology(view, m),
+    }
+
+
+def cover(view: View, m: Catalogue) -> dict[str, Any]:
+    data, lang = view.data, m.lang
+    as_of = data.get("as_of") or {}
+    summary = data.get("summary")
+    facts = [
+        (m.text("ui.as_of_position"), filters.format_count(as_of.get("position"), lang)),
+        (m.text("ui.as_of_time"), filters.format_datetime(as_of.get("recorded_at"), lang)),
+        (m.text("ui.years_covered"), f"{view.years[0]}–{view.years[-1]}"),
+    ]
+    sources: list[str] = []
+    if summary:
+        sources = [str(s) for s in summary.get("sources") or []]
+        for key in ("events", "retracted", "rejections"):
+            if summary.get(key) is not None:
+                facts.append((m.text(f"ui.{key}"), filters.format_count(summary[key], lang)))
+        facts.append((m.text("ui.sources"), filters.format_count(len(sources), lang)))
+    return {
+        "title": m.text("ui.title"),
+        "subtitle": m.text("ui.subtitle"),
+        "synthetic": bool(summary and summary.get("synthetic")),
+        "facts": [{"label": label, "value": value} for label, value in facts],
+        "sources": ", ".join(sources),
+        "chain_head": chain_head_text(as_of.get("chain_head")),
+        "parameters": parameter_rows(data.get("parameters") or {}, m),
+        "targets": target_parameter_rows(data.get("parameters") or {}, m),
+        "status_counts": status_counts(view, m),
+    }
+
+
+def chain_head_text(head: Any) -> str | None:
+    """The seal as 'N:HEX' whether given as text or as {position, hash/head}."""
+    if not head:
+        return None
+    if isinstance(head, dict):
+        position = head.get("position")
+        digest = head.get("hash") or head.get("head") or head.get("chain_head") or ""
+        return f"{position}:{digest}" if position is not None else str(digest)
+    return str(head)
+
+
+def parameter_rows(parameters: dict[str, Any], m: Catalogue) -> list[dict[str, str]]:
+    """Every parameter but the targets, nested keys flattened ('a.b'), values as text."""
+    rows = []
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for key, inner in sorted(value.items()):
+                walk(f"{prefix}.{key}" if prefix else str(key), inner)
+        else:
+            label = m.get(f"parameter.{prefix}", prefix)
+            rows.append({"key": prefix, "label": label, "value": plain(value)})
+
+    walk("", {k: v for k, v in parameters.items() if k != "targets"})
+    return rows
+
+
+def plain(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return filters.format_number(value, 0 if float(value).is_integer() else 2)
+    if isinstance(value, list):
+        return ", ".join(plain(v) for v in value)
+    return str(value)
+
+
+def target_parameter_rows(parameters: dict[str, Any], m: Catalogue) -> list[dict[str, str]]:
+    """The targets of the parameters file: indicator, value, year and the source of the number."""
+    targets = parameters.get("targets")
+    if not isinstance(targets, dict):
+        return []
+    rows = []
+    for indicator_id, spec in sorted(targets.items(), key=lambda item: order(item[0])):
+        spec = spec if isinstance(spec, dict) else {"value": spec}
+        year = spec.get("target_year")
+        rows.append(
+            {
+                "id": indicator_id,
+                "name": m.indicator(indicator_id)["name"],
+                "value": format_value(indicator_id, spec.get("value"), m.lang),
+                "year": str(year) if year is not None else filters.MISSING,
+                "source": str(spec.get("source", "")),
+            }
+        )
+    return rows
+
+
+def order(indicator_id: str) -> tuple[int, str]:
+    known = INDICATOR_IDS.index(indicator_id) if indicator_id in INDICATOR_IDS else 999
+    return known, indicator_id
+
+
+def status_view(status: str | None, m: Catalogue) -> dict[str, str]:
+    key = status if status in STATUS_ICONS else "insufficient_data"
+    return {
+        "key": key,
+        "icon": STATUS_ICONS[key],
+        "label": m.text(f"status.{key}"),
+        "help": m.text(f"status_help.{key}"),
+    }
+
+
+def status_counts(view: View, m: Catalogue) -> list[dict[str, str]]:
+    counts = {key: 0 for key in STATUSES}
+    for target in view.targets.values():
+        counts[status_view(target.get("status"), m)["key"]] += 1
+    return [
+        {**status_view(key, m), "count": filters.format_count(n, m.lang)}
+        for key, n in counts.items()
+    ]
+
+
+def scorecard(view: View, figures: Figures) -> list[dict[str, Any]]:
+    m, rows = figures.m, []
+    for indicator_id in sorted(view.targets, key=order):
+        t = view.targets[indicator_id]
+        rows.append(
+            {
+                "id": indicator_id,
+                "name": figures.name(indicator_id),
+                "latest": figures.value_text(indicator_id, t.get("latest_value")),
+                "latest_year": year_text(t.get("latest_year")),
+                "target": figures.value_text(indicator_id, t.get("target")),
+                "target_year": year_text(t.get("target_year")),
+                "gap": format_difference(
+                    indicator_id, t.get("gap"), m.lang, figures.unit_word(indicator_id)
+                ),
+                "forecast": figures.value_text(indicator_id, t.get("forecast")),
+                "status": status_view(t.get("status"), m),
+            }
+        )
+    return rows
+
+
+def year_text(year: int | None) -> str:
+    return filters.MISSING if year is None else str(year)
+
+
+def findings(view: View, figures: Figures) -> list[dict[str, Any]]:
+    """Per compliance/dq id: its definition and a row per year with cases (count, event ids)."""
+    m, lang = figures.m, figures.lang
+    given = view.data.get("findings")
+    by_id: dict[str, list[dict[str, Any]]] = {}
+    if given is not None:
+        for row in given:
+            by_id.setdefault(row["id"], []).append(row)
+    else:  # only the spec keys: counts from the indicators, no event ids
+        for indicator_id in FINDING_IDS:
+            for year, value in sorted(view.values.get(indicator_id, {}).items()):
+                if value:
+                    by_id.setdefault(indicator_id, []).append(
+                        {"id": indicator_id, "year": year, "count": value, "event_ids": []}
+                    )
+    ids = list(FINDING_IDS) + sorted(set(by_id) - set(FINDING_IDS))
+    groups = []
+    for finding_id in ids:
+        rows = sorted(by_id.get(finding_id, []), key=lambda r: r["year"])
+        total = sum(r.get("count") or 0 for r in rows)
+        unit = figures.unit_word(finding_id)
+        groups.append(
+            {
+                "id": finding_id,
+                "kind": finding_id.split(".")[0],
+                "name": m.indicator(finding_id)["name"],
+                "definition": m.indicator(finding_id)["definition"],
+                "total": filters.format_count(total, lang, unit),
+                "rows": [
+                    {
+                        "year": year_text(r.get("year")),
+                        "count": filters.format_count(r.get("count"), lang, unit),
+                        "event_ids": [str(e) for e in (r.get("event_ids") or [])][:FIRST_EVENT_IDS],
+                    }
+                    for r in rows
+                ],
+            }
+        )
+    return groups
+
+
+def methodology(view: View, m: Catalogue) -> dict[str, Any]:
+    ids = list(INDICATOR_IDS) + sorted(set(view.values) - set(INDICATOR_IDS))
+    return {
+        "principles": list(m.section("methodology").values()),
+        "statuses": [status_view(key, m) for key in STATUSES],
+        "definitions": [{"id": indicator_id, **m.indicator(indicator_id)} for indicator_id in ids],
+    }

@@ -1,0 +1,200 @@
+"""Building blocks of the report's context: the indexed data and chart figures.
+
+A `View` indexes the `projections.compute` result once (values by id and
+year, targets by id, breakdowns, distributions). `Figures` turns a few
+indicator ids into a figure dict for the templates: the chart's SVG, its
+legend, and a table equivalent with every value formatted by the filters.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from reports import charts, filters
+from reports.indicators import format_value, kind_of
+from reports.messages import Catalogue
+
+
+class View:
+    """Read-only lookups over the data dict; extra keys may be missing."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self.values: dict[str, dict[int, float | None]] = defaultdict(dict)
+        for row in data.get("indicators", []):
+            self.values[row["id"]][int(row["year"])] = row["value"]
+        years = {y for by_year in self.values.values() for y in by_year}
+        self.years = sorted(years) or [2030]
+        self.targets = {t["id"]: t for t in data.get("targets", [])}
+        self.breakdowns = data.get("breakdowns", [])
+        self.distributions: dict[str, dict[int, dict[str, float]]] = defaultdict(
+            lambda: defaultdict(dict)
+        )
+        for row in data.get("distributions") or []:
+            self.distributions[row["id"]][int(row["year"])][str(row["key"])] = row["value"]
+
+    def series(self, indicator_id: str) -> list[float | None]:
+        by_year = self.values.get(indicator_id, {})
+        return [by_year.get(year) for year in self.years]
+
+    def has(self, indicator_id: str) -> bool:
+        return indicator_id in self.values
+
+
+def display_scale(indicator_id: str, view: View, lang: str) -> tuple[float, str, str]:
+    """(multiplier, tick suffix, axis-unit override) to draw an indicator's values."""
+    kind = kind_of(indicator_id).kind
+    if kind == "ratio":
+        return 100.0, "%", ""
+    if kind == "krw":
+        highest = max([v or 0 for v in view.series(indicator_id)] + [0])
+        divisor, unit = filters.money_scale(highest, lang)
+        return 1 / divisor, "", unit
+    return 1.0, "", ""
+
+
+def scaled(values: Sequence[float | None], factor: float) -> list[float | None]:
+    return [None if v is None else v * factor for v in values]
+
+
+class Figures:
+    """Makes figure dicts for one language."""
+
+    def __init__(self, view: View, catalogue: Catalogue) -> None:
+        self.view = view
+        self.m = catalogue
+        self.lang = catalogue.lang
+
+    def name(self, indicator_id: str) -> str:
+        return self.m.indicator(indicator_id)["name"]
+
+    def unit_word(self, indicator_id: str) -> str:
+        unit = kind_of(indicator_id).unit
+        return self.m.get(f"unit.{unit}", "") if unit else ""
+
+    def value_text(self, indicator_id: str, value: float | None) -> str:
+        return format_value(indicator_id, value, self.lang, self.unit_word(indicator_id))
+
+    def target_of(self, indicator_id: str, factor: float) -> list[charts.Target]:
+        target = self.view.targets.get(indicator_id)
+        if target is None or target.get("target") is None:
+            return []
+        return [charts.Target(self.m.text("ui.target_line"), target["target"] * factor)]
+
+    def forecast_of(self, indicator_id: str, factor: float) -> tuple | None:
+        target = self.view.targets.get(indicator_id)
+        if not target or target.get("forecast") is None or target.get("latest_value") is None:
+            return None
+        start, end = target.get("latest_year"), target.get("target_year")
+        if start is None or end is None or start >= end or end not in self.view.years:
+            return None
+        if start not in self.view.years:
+            return None
+        return (start, target["latest_value"] * factor, end, target["forecast"] * factor)
+
+    def indicator_figure(
+        self,
+        key: str,
+        ids: Sequence[str],
+        axis_key: str,
+        *,
+        bars: bool = False,
+        show_targets: bool = True,
+    ) -> dict[str, Any]:
+        """A chart of one or more indicators of the same kind, with its data table."""
+        factor, suffix, unit_override = display_scale(ids[0], self.view, self.lang)
+        series, targets = [], []
+        for indicator_id in ids:
+            forecast = None if bars else self.forecast_of(indicator_id, factor)
+            values = scaled(self.view.series(indicator_id), factor)
+            series.append(charts.Series(self.name(indicator_id), values, forecast))
+            if show_targets:
+                targets += self.target_of(indicator_id, factor)
+        y_label = unit_override or self.m.text(f"unit.{axis_key}")
+        title = self.m.text(f"chart.{key}")
+        common = dict(x_label=self.m.text("unit.axis_year"), y_label=y_label, suffix=suffix)
+        if bars:
+            chart = charts.bar_chart(
+                f"fig-{key}", title, self.view.years, series, targets=targets, **common
+            )
+        else:
+            chart = charts.line_chart(
+                f"fig-{key}",
+                title,
+                self.view.years,
+                series,
+                targets=targets,
+                forecast_label=self.m.text("ui.forecast_line"),
+                **common,
+            )
+        headers = [self.m.text("ui.year"), *(self.name(i) for i in ids)]
+        rows = [
+            [str(year), *(self.value_text(i, self.view.values[i].get(year)) for i in ids)]
+            for year in self.view.years
+        ]
+        target_rows = [
+            [f"{self.m.text('ui.target')} ({self.view.targets[i]['target_year']})"]
+            + [self.value_text(i, self.view.targets[i]["target"]) if j == i else "" for j in ids]
+            for i in ids
+            if i in self.view.targets and show_targets
+        ]
+        return figure(chart, headers, rows + target_rows, self.m)
+
+    def distribution_figure(
+        self,
+        key: str,
+        distribution_id: str,
+        keys: Sequence[str],
+        labels: Sequence[str],
+        money: bool,
+    ) -> dict[str, Any] | None:
+        """A stacked bar chart of one of the `distributions` (grades, programme split)."""
+        by_year = self.view.distributions.get(distribution_id)
+        if not by_year:
+            return None
+        raw = [[by_year.get(year, {}).get(k) for year in self.view.years] for k in keys]
+        if money:
+            highest = max(sum(v or 0 for v in column) for column in zip(*raw, strict=True))
+            divisor, y_label = filters.money_scale(highest, self.lang)
+
+            def text(v: float | None) -> str:
+                return filters.format_money(v, self.lang)
+        else:
+            divisor, y_label = 1, self.m.text("unit.axis_institutes")
+
+            def text(v: float | None) -> str:
+                return filters.format_count(v, self.lang, self.m.text("unit.institutes"))
+
+        series = [
+            charts.Series(label, scaled(values, 1 / divisor))
+            for label, values in zip(labels, raw, strict=True)
+        ]
+        chart = charts.bar_chart(
+            f"fig-{key}",
+            self.m.text(f"chart.{key}"),
+            self.view.years,
+            series,
+            stacked=True,
+            x_label=self.m.text("unit.axis_year"),
+            y_label=y_label,
+        )
+        headers = [self.m.text("ui.year"), *labels]
+        rows = [
+            [str(year), *(text(values[n]) for values in raw)]
+            for n, year in enumerate(self.view.years)
+        ]
+        return figure(chart, headers, rows, self.m)
+
+
+def figure(
+    chart: charts.Chart, headers: list[str], rows: list[list[str]], m: Catalogue
+) -> dict[str, Any]:
+    return {
+        "key": chart.key,
+        "title": chart.title,
+        "svg": chart.svg,
+        "legend": [{"swatch": swatch, "label": label} for swatch, label in chart.legend],
+        "table": {"summary": m.text("ui.data_table"), "headers": headers, "rows": rows},
+    }
