@@ -1,0 +1,106 @@
+"""Load the facts up to a cut: checkpoint (if usable) + newly decoded records."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+
+from projections import checkpoint
+from projections.errors import ProjectionError
+from projections.facts import Facts, decode_chunk
+from projections.source import Store, max_position, open_store, record_at, record_times, records
+
+
+@dataclass(frozen=True)
+class Cut:
+    """Which records count: positions ≤ upto, less `excluded` (as-of stragglers)."""
+
+    upto: int | None = None
+    excluded: tuple[int, ...] = ()
+
+
+def parse_time(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ProjectionError(
+            f"--as-of {text!r} is not a timestamp: use e.g. 2026-11-24T10:00:00+00:00"
+        ) from None
+    if moment.tzinfo is None:
+        raise ProjectionError(f"--as-of {text!r} needs a UTC offset, e.g. 2026-11-24T10:00:00Z")
+    return moment.astimezone(UTC)
+
+
+def cut_for(store: Store, as_of: str | None, position: int | None) -> Cut:
+    if as_of is not None and position is not None:
+        raise ProjectionError("give --as-of or --position, not both")
+    if position is not None:
+        if position < 0:
+            raise ProjectionError(f"--position {position} must be 0 or more")
+        return Cut(position)
+    if as_of is None:
+        return Cut()
+    moment = parse_time(as_of)
+    times = record_times(store).with_columns(
+        at=pl.col("recorded_at").str.to_datetime(time_zone="UTC", time_unit="us")
+    )
+    included = times.filter(pl.col("at") <= moment)
+    if included.height == 0:
+        return Cut(0)
+    upto = int(included["position"].max())  # type: ignore[arg-type]
+    stragglers = times.filter((pl.col("position") < upto) & (pl.col("at") > moment))
+    return Cut(upto, tuple(stragglers["position"].to_list()))
+
+
+def load_facts(
+    url: str,
+    as_of: str | None = None,
+    position: int | None = None,
+    checkpoint_dir: str | Path | None = None,
+    use_checkpoint: bool = True,
+) -> Facts:
+    store = open_store(url)
+    cut = cut_for(store, as_of, position)
+    directory = Path(checkpoint_dir) if checkpoint_dir else checkpoint.default_dir(store)
+    use_checkpoint = use_checkpoint and not cut.excluded
+    facts, manifest = Facts(), None
+    if use_checkpoint:
+        manifest = checkpoint.read_manifest(directory)
+        if manifest and not usable(store, manifest, cut):
+            manifest = None
+        loaded = checkpoint.load(directory, manifest) if manifest else None
+        if loaded is None:
+            manifest = None
+        else:
+            facts = loaded
+    after = facts.position
+    added = Facts()
+    for chunk in records(store, after, cut.upto):
+        if cut.excluded:
+            chunk = chunk.filter(~pl.col("position").is_in(list(cut.excluded)))
+        added.add(decode_chunk(chunk))
+    if added.position:
+        for event_type, frame in added.frames.items():
+            facts.frames[event_type] = (
+                pl.concat([facts.frames[event_type], frame])
+                if event_type in facts.frames
+                else frame
+            )
+        facts.rejections += added.rejections
+        facts.position, facts.recorded_at = added.position, added.recorded_at
+        if use_checkpoint:
+            checkpoint.save(directory, manifest, facts, added.frames, after)
+    if cut.excluded and facts.position:
+        facts.recorded_at = record_at(store, facts.position)
+    return facts
+
+
+def usable(store: Store, manifest: checkpoint.Manifest, cut: Cut) -> bool:
+    if cut.upto is not None and cut.upto < manifest.position:
+        return False
+    if manifest.position == 0:
+        return True
+    if max_position(store) < manifest.position:
+        return False
+    return record_at(store, manifest.position) == manifest.recorded_at

@@ -1,0 +1,137 @@
+"""Policy parameters: the shipped TOML file, optionally overridden by another.
+
+A user file only needs the keys it changes; everything else keeps the shipped
+default. `Parameters.as_json()` is what the output's `parameters` shows.
+"""
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from projections.errors import ProjectionError
+
+
+class ParameterError(ProjectionError):
+    """The parameters file is unreadable or has a wrong value; says which."""
+
+
+@dataclass(frozen=True)
+class Target:
+    value: float
+    target_year: int
+    source: str = ""
+    from_year: int | None = None
+
+
+@dataclass(frozen=True)
+class Parameters:
+    early_career_years: int
+    stage_evaluation_abolished_on: date
+    integrated_evaluation_from: int
+    young_ladder_from: int
+    schemes: dict[str, int]
+    forecast_window_years: int
+    at_risk_tolerance: float
+    targets: dict[str, Target] = field(default_factory=dict)
+    file: str = "projections/parameters.toml"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "early_career_years": self.early_career_years,
+            "stage_evaluation_abolished_on": self.stage_evaluation_abolished_on.isoformat(),
+            "integrated_evaluation_from": self.integrated_evaluation_from,
+            "young_ladder_from": self.young_ladder_from,
+            "bonus_scheme_first_year": dict(sorted(self.schemes.items())),
+            "forecast_window_years": self.forecast_window_years,
+            "at_risk_tolerance": self.at_risk_tolerance,
+            "targets": {
+                key: {
+                    "value": t.value,
+                    "target_year": t.target_year,
+                    **({"from_year": t.from_year} if t.from_year is not None else {}),
+                    "source": t.source,
+                }
+                for key, t in sorted(self.targets.items())
+            },
+        }
+
+
+def default_text() -> str:
+    return resources.files("projections").joinpath("parameters.toml").read_text("utf-8")
+
+
+def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def load_parameters(path: str | None = None) -> Parameters:
+    raw = tomllib.loads(default_text())
+    name = "projections/parameters.toml"
+    if path:
+        try:
+            raw = merge(raw, tomllib.loads(Path(path).read_text("utf-8")))
+        except OSError as error:
+            raise ParameterError(f"cannot read parameters file {path}: {error.strerror}") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+            raise ParameterError(f"parameters file {path} is not valid TOML: {error}") from None
+        name = path
+    try:
+        return build(raw, name)
+    except (KeyError, TypeError, ValueError) as error:
+        raise ParameterError(f"parameters file {name}: bad or missing value ({error})") from None
+
+
+def _int(value: Any, key: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{key} must be an integer")
+    return value
+
+
+def _number(value: Any, key: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{key} must be a number")
+    return value
+
+
+def build(raw: dict[str, Any], name: str) -> Parameters:
+    definitions, status = raw["definitions"], raw["status"]
+    abolished = definitions["stage_evaluation_abolished_on"]
+    if isinstance(abolished, str):
+        abolished = date.fromisoformat(abolished)
+    if not isinstance(abolished, date):
+        raise ValueError("stage_evaluation_abolished_on must be a date")
+    targets = {
+        key: Target(
+            value=_number(t["value"], f"targets.{key}.value"),
+            target_year=_int(t.get("target_year", 2030), f"targets.{key}.target_year"),
+            source=str(t.get("source", "")),
+            from_year=t.get("from_year"),
+        )
+        for key, t in raw.get("targets", {}).items()
+    }
+    window = _int(status["forecast_window_years"], "status.forecast_window_years")
+    if window < 2:
+        raise ValueError("status.forecast_window_years must be 2 or more")
+    return Parameters(
+        early_career_years=_int(definitions["early_career_years"], "early_career_years"),
+        stage_evaluation_abolished_on=abolished,
+        integrated_evaluation_from=_int(
+            definitions["integrated_evaluation_from"], "integrated_evaluation_from"
+        ),
+        young_ladder_from=_int(definitions["young_ladder_from"], "young_ladder_from"),
+        schemes={k: _int(v, f"schemes.{k}") for k, v in raw["schemes"].items()},
+        forecast_window_years=window,
+        at_risk_tolerance=_number(status["at_risk_tolerance"], "at_risk_tolerance"),
+        targets=targets,
+        file=name,
+    )

@@ -1,0 +1,173 @@
+"""Read stored records straight from the store into Arrow (ADBC), then Polars.
+
+SQLite: `stored_events`, position = rowid. PostgreSQL: `S.ledger_events`,
+position = notification_id; the `?schema=S` query parameter is ours, so it is
+stripped from the URL handed to the driver. Records come in chunks so memory
+holds one chunk of raw JSON at a time, however long the history is.
+"""
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import polars as pl
+import pyarrow as pa
+
+from store.url import StoreError, environment_for, redact_password
+
+CHUNK_ROWS = 200_000
+
+
+@dataclass(frozen=True)
+class Store:
+    url: str
+    kind: str  # "sqlite" | "postgresql"
+    target: str  # SQLite file path, or the driver's PostgreSQL URI
+    table: str
+    position: str
+
+    @property
+    def key(self) -> str:
+        """A stable name for this store (checkpoint directories)."""
+        return hashlib.sha256(redact_password(self.url).encode()).hexdigest()[:16]
+
+    def connect(self):  # noqa: ANN201 - a DB-API connection of either driver
+        try:
+            if self.kind == "sqlite":
+                import adbc_driver_sqlite.dbapi as sqlite
+
+                return sqlite.connect(f"file:{self.target}?mode=ro")
+            import adbc_driver_postgresql.dbapi as postgresql
+
+            return postgresql.connect(self.target)
+        except Exception as error:  # the drivers raise their own error families
+            reason = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+            raise StoreError(f"cannot open store {redact_password(self.url)}: {reason}") from None
+
+    def state_sql(self) -> str:
+        if self.kind == "sqlite":
+            return "CAST(state AS TEXT)"
+        return "convert_from(state, 'UTF8')"
+
+    def param(self, n: int) -> str:
+        return "?" if self.kind == "sqlite" else f"${n}"
+
+
+def open_store(url: str) -> Store:
+    env = environment_for(url)
+    if env["PERSISTENCE_MODULE"] != "eventsourcing.postgres":
+        path = env["SQLITE_DBNAME"]
+        if not Path(path).is_file():
+            raise StoreError(f"store {path!r} does not exist: ingest events into it first")
+        return Store(url, "sqlite", path, "stored_events", "rowid")
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k != "schema"]
+    target = urlunsplit(parts._replace(scheme="postgresql", query=urlencode(query)))
+    schema = env["POSTGRES_SCHEMA"].replace('"', '""')
+    return Store(url, "postgresql", target, f'"{schema}".ledger_events', "notification_id")
+
+
+def _query(store: Store, sql: str, params: tuple) -> pa.RecordBatchReader | None:
+    connection = store.connect()
+    cursor = connection.cursor()
+    if store.kind == "sqlite":
+        cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": "65536"})
+    try:
+        cursor.execute(sql, params)
+    except Exception as error:
+        text = str(error)
+        connection.close()
+        if "no such table" in text or "does not exist" in text:
+            return None  # a store nothing was ever written to
+        raise StoreError(f"cannot read store {redact_password(store.url)}: {text}") from None
+    return _Closing(cursor.fetch_record_batch(), cursor, connection)
+
+
+class _Closing:
+    """Keeps the cursor and connection alive while the reader streams, then closes."""
+
+    def __init__(self, reader: pa.RecordBatchReader, cursor, connection) -> None:  # noqa: ANN001
+        self.reader, self.cursor, self.connection = reader, cursor, connection
+
+    def __iter__(self) -> Iterator[pa.RecordBatch]:
+        try:
+            yield from self.reader
+        finally:
+            self.cursor.close()
+            self.connection.close()
+
+
+def records(store: Store, after: int = 0, upto: int | None = None) -> Iterator[pl.DataFrame]:
+    """Stored records (position, topic, state) with after < position ≤ upto, in chunks."""
+    bound = upto if upto is not None else 2**62
+    sql = (
+        f"SELECT {store.position} AS position, topic, {store.state_sql()} AS state "
+        f"FROM {store.table} WHERE {store.position} > {store.param(1)} "
+        f"AND {store.position} <= {store.param(2)} ORDER BY {store.position}"
+    )
+    reader = _query(store, sql, (after, bound))
+    if reader is None:
+        return
+    pending: list[pa.RecordBatch] = []
+    rows = 0
+    for batch in reader:
+        pending.append(batch)
+        rows += batch.num_rows
+        if rows >= CHUNK_ROWS:
+            yield pl.from_arrow(pa.Table.from_batches(pending))  # type: ignore[misc]
+            pending, rows = [], 0
+    if rows:
+        yield pl.from_arrow(pa.Table.from_batches(pending))  # type: ignore[misc]
+
+
+def record_times(store: Store, upto: int | None = None) -> pl.DataFrame:
+    """position and recorded_at (state.timestamp) of every stored record."""
+    if store.kind == "sqlite":
+        stamp = "json_extract(CAST(state AS TEXT), '$.timestamp')"
+    else:
+        stamp = "convert_from(state, 'UTF8')::json->>'timestamp'"
+    bound = upto if upto is not None else 2**62
+    sql = (
+        f"SELECT {store.position} AS position, {stamp} AS recorded_at FROM {store.table} "
+        f"WHERE {store.position} <= {store.param(1)} ORDER BY {store.position}"
+    )
+    reader = _query(store, sql, (bound,))
+    schema = {"position": pl.Int64, "recorded_at": pl.String}
+    if reader is None:
+        return pl.DataFrame(schema=schema)
+    frames = [pl.from_arrow(batch) for batch in reader]
+    if not frames:
+        return pl.DataFrame(schema=schema)
+    return pl.concat(frames).cast(schema)  # type: ignore[arg-type]
+
+
+def record_at(store: Store, position: int) -> str | None:
+    """recorded_at of the record at `position` (None if there is none)."""
+    frame = record_times_between(store, position)
+    return frame["recorded_at"][0] if frame.height else None
+
+
+def record_times_between(store: Store, position: int) -> pl.DataFrame:
+    if store.kind == "sqlite":
+        stamp = "json_extract(CAST(state AS TEXT), '$.timestamp')"
+    else:
+        stamp = "convert_from(state, 'UTF8')::json->>'timestamp'"
+    sql = (
+        f"SELECT {store.position} AS position, {stamp} AS recorded_at FROM {store.table} "
+        f"WHERE {store.position} = {store.param(1)}"
+    )
+    reader = _query(store, sql, (position,))
+    if reader is None:
+        return pl.DataFrame(schema={"position": pl.Int64, "recorded_at": pl.String})
+    frames = [pl.from_arrow(batch) for batch in reader]
+    return pl.concat(frames) if frames else pl.DataFrame()  # type: ignore[arg-type]
+
+
+def max_position(store: Store) -> int:
+    reader = _query(store, f"SELECT MAX({store.position}) AS p FROM {store.table}", ())
+    if reader is None:
+        return 0
+    values = [v for batch in reader for v in batch.column(0).to_pylist()]
+    return int(values[0] or 0) if values else 0
