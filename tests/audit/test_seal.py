@@ -1,0 +1,76 @@
+"""record_seal: N is the newest position, the seal is stored after it, heads agree."""
+
+import pytest
+
+import audit.seal
+from audit.chain import GENESIS, head_at
+from audit.rows import open_rows
+from audit.seal import current_head, parse_seal, record_seal
+from audit.verify import verify
+from tests.audit.helpers import add_researchers, execute
+
+
+def test_empty_store_seals_position_zero(ledger, store_url):
+    assert record_seal(ledger) == (0, GENESIS.hex())
+    assert ledger.position() == 1  # the seal itself
+
+
+def test_seal_covers_the_newest_position_and_is_stored_after_it(ledger, intake, store_url):
+    add_researchers(intake, 1, 4)
+    position, head = record_seal(ledger)
+    assert position == 4
+    assert ledger.position() == 5
+    assert head == head_at(store_url, 4)
+    assert head != head_at(store_url, 5)
+
+
+def test_incremental_seal_equals_a_full_recomputation(ledger, intake, store_url):
+    for first in (1, 4, 9):
+        add_researchers(intake, first, 3)
+        position, head = record_seal(ledger)
+        assert head == head_at(store_url, position)
+    assert position == 11  # 9 facts + 2 earlier seals
+
+
+def test_incremental_seal_recomputes_when_the_last_seal_is_unreadable(ledger, intake, store_url):
+    add_researchers(intake, 1, 2)
+    record_seal(ledger)
+    execute(store_url, "UPDATE {t} SET state = {p} WHERE {pos} = 3", (b"{}",))
+    add_researchers(intake, 3, 2)
+    position, head = record_seal(ledger)
+    assert (position, head) == (5, head_at(store_url, 5))
+
+
+def test_writers_during_a_seal_are_not_covered(ledger, intake, store_url, monkeypatch):
+    add_researchers(intake, 1, 3)
+
+    def head_then_others_write(rows):
+        sealed = current_head(rows)
+        add_researchers(intake, 10, 2)  # another writer commits meanwhile
+        return sealed
+
+    monkeypatch.setattr(audit.seal, "current_head", head_then_others_write)
+    assert record_seal(ledger)[0] == 3
+    assert ledger.position() == 6  # 3 facts, 2 more, then the seal
+    rows = open_rows(store_url)
+    try:
+        assert verify(rows).ok
+    finally:
+        rows.close()
+
+
+@pytest.mark.parametrize(
+    ("text", "parsed"),
+    [
+        ("12:" + "AB" * 32, (12, "ab" * 32)),
+        (" 0:" + "0" * 64 + "\n", (0, "0" * 64)),
+    ],
+)
+def test_parse_seal(text, parsed):
+    assert parse_seal(text) == parsed
+
+
+@pytest.mark.parametrize("text", ["12", "x:" + "0" * 64, "1:" + "0" * 63, "-1:" + "0" * 64, ""])
+def test_parse_seal_refuses(text):
+    with pytest.raises(ValueError, match="expected N:HEX"):
+        parse_seal(text)
