@@ -32,11 +32,15 @@ def format_number(value: float | int | None, digits: int = 0) -> str:
 
 
 def format_count(value: float | int | None, lang: str, unit: str = "") -> str:
-    """A count with an optional unit suffix: ko '1,234명', en '1,234' (unit ignored in en)."""
+    """A count with an optional unit suffix: ko '1,234명', en '1,234' (unit ignored in en).
+
+    Whole numbers print whole; a fractional count (a trend forecast) keeps one
+    decimal below 100 and is rounded from 100 up.
+    """
     check_lang(lang)
     if value is None:
         return MISSING
-    digits = 0 if float(value).is_integer() else 1
+    digits = 0 if float(value).is_integer() or abs(value) >= 100 else 1
     text = format_number(value, digits)
     return f"{text}{unit}" if lang == "ko" and unit else text
 

@@ -17,11 +17,19 @@ from rnd_ledger import (
     history_commands,
     ingest_command,
     kafka_commands,
+    report_command,
 )
 from rnd_ledger.errors import CommandError
 from store.url import StoreError
 
-COMMAND_MODULES = [ingest_command, history_commands, demo_command, audit_commands, kafka_commands]
+COMMAND_MODULES = [
+    ingest_command,
+    history_commands,
+    demo_command,
+    audit_commands,
+    kafka_commands,
+    report_command,
+]
 
 DESCRIPTION = """\
 rnd-ledger keeps the facts of Korea's national R&D policy (basic research and

@@ -1,0 +1,80 @@
+"""`rnd-ledger report`: the self-contained HTML report for policymakers (ko / en)."""
+
+import argparse
+import time
+from pathlib import Path
+from typing import Any
+
+from rnd_ledger.arguments import add_store
+from rnd_ledger.errors import CommandError
+from rnd_ledger.output import status
+from store.url import store_url
+
+DEFAULT_OUT = "report.html"
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    report = commands.add_parser(
+        "report",
+        help="write the HTML report for policymakers",
+        description="Write one self-contained HTML file (inline CSS and SVG charts, no scripts, "
+        "no network) with the scorecard of the 2030 targets, basic research, institutes, "
+        "compliance and data-quality findings, and the methodology, in Korean or English.",
+    )
+    add_store(report)
+    report.add_argument(
+        "--out", default=DEFAULT_OUT, metavar="FILE", help=f"output file (default {DEFAULT_OUT})"
+    )
+    report.add_argument(
+        "--lang", choices=["ko", "en"], default="ko", help="report language (default ko)"
+    )
+    when = report.add_mutually_exclusive_group()
+    when.add_argument(
+        "--as-of",
+        metavar="TIMESTAMP",
+        help="only events recorded at or before this ISO 8601 time",
+    )
+    when.add_argument(
+        "--position", type=int, metavar="N", help="only events stored at positions <= N"
+    )
+    report.add_argument(
+        "--parameters", metavar="FILE", help="policy parameters TOML (default: the shipped one)"
+    )
+    report.set_defaults(handler=run)
+
+
+def compute_indicators(args: argparse.Namespace) -> dict[str, Any]:
+    """Call projections.compute, or say clearly that the projections are not installed."""
+    try:
+        from projections import compute
+    except ImportError as error:
+        raise CommandError(
+            f"the report needs the projections package (projections.compute), "
+            f"which is not available: {error}"
+        ) from None
+    return compute(
+        store_url(args.store),
+        as_of=args.as_of,
+        position=args.position,
+        parameters_path=args.parameters,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    started = time.monotonic()
+    data = compute_indicators(args)
+    computed = time.monotonic()
+    from reports.render import render_report
+
+    html = render_report(data, args.lang)
+    out = Path(args.out)
+    try:
+        out.write_text(html, encoding="utf-8")
+    except OSError as error:
+        raise CommandError(f"cannot write the report to {args.out}: {error.strerror}") from None
+    done = time.monotonic()
+    status(
+        f"Wrote the {args.lang} report ({len(html.encode('utf-8')):,} bytes) to {out.resolve()} "
+        f"— indicators {computed - started:.1f} s, rendering {done - computed:.1f} s"
+    )
+    return 0
