@@ -1,0 +1,77 @@
+"""rnd-ledger seal / verify / ingest's seal as users meet them: output and exit codes."""
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from rnd_ledger.cli import main
+from tests.audit.helpers import execute, fetch_state
+from tests.builders import event, jsonl
+
+SEAL_LINE = re.compile(r"(\d+):([0-9a-f]{64})")
+
+
+@pytest.fixture
+def ingested(tmp_path, store_url, capsys):
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(jsonl([event("ResearcherRegistered", f"R{i}") for i in range(3)]))
+    assert main(["ingest", str(path), "--store", store_url]) == 0
+    out = capsys.readouterr().out
+    sealed = re.search(r"^Sealed (\d+):([0-9a-f]{64})$", out, re.M)
+    assert sealed and sealed[1] == "3", out
+    return store_url, f"{sealed[1]}:{sealed[2]}"
+
+
+def test_seal_prints_position_and_head(ingested, capsys):
+    store_url, _ = ingested
+    assert main(["seal", "--store", store_url]) == 0
+    printed = capsys.readouterr().out.strip()
+    assert SEAL_LINE.fullmatch(printed) and printed.startswith("4:")  # 3 facts + ingest's seal
+
+
+def test_verify_intact_store_exits_0_with_a_summary(ingested, capsys):
+    store_url, kept = ingested
+    assert main(["verify", "--store", store_url, "--expect", kept]) == 0
+    out = capsys.readouterr().out
+    summary = "verify: OK 4 records (positions 1-4), 1 seals, 1 expected seals; head 4:"
+    assert out.startswith(summary)
+
+
+def test_verify_tampered_store_exits_1_naming_the_seal(ingested, capsys):
+    store_url, kept = ingested
+    state = fetch_state(store_url, 2).replace(b'"R1"', b'"R7"')
+    execute(store_url, "UPDATE {t} SET state = {p} WHERE {pos} = 2", (state,))
+    assert main(["verify", "--store", store_url, "--expect", kept]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == (
+        "verify: FAILED seal 1 at position 4 covering positions 1-3: chain head differs"
+    )
+    assert lines[1].startswith("verify: FAILED --expect 3:")
+    assert lines[-1].startswith("verify: 2 failure(s); 4 records, 1 seals and 1 expected seals")
+
+
+def test_ingest_no_seal(tmp_path, sqlite_url, capsys):
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(jsonl([event("ResearcherRegistered", "R1")]))
+    assert main(["ingest", str(path), "--store", sqlite_url, "--no-seal"]) == 0
+    out = capsys.readouterr().out
+    assert "Sealed" not in out and "Ledger position is now 1." in out
+
+
+@pytest.mark.parametrize("bad", ["12", "12:abc", "x:" + "0" * 64])
+def test_bad_expect_exits_2_with_one_line(tmp_path, bad):
+    result = subprocess.run(
+        [sys.executable, "-m", "rnd_ledger.cli", "verify", "--store", "sqlite:///x.db"]
+        + ["--expect", bad],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"rnd-ledger: verify --expect: {bad!r} is not a seal: expected N:HEX (64 hex digits)"
+    )
+    assert not (tmp_path / "x.db").exists(), "a bad argument must not create a store"
