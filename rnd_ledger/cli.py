@@ -15,8 +15,10 @@ from rnd_ledger import (
     audit_commands,
     demo_command,
     history_commands,
+    indicators_command,
     ingest_command,
     kafka_commands,
+    lineage_command,
     report_command,
 )
 from rnd_ledger.errors import CommandError
@@ -29,6 +31,8 @@ COMMAND_MODULES = [
     audit_commands,
     kafka_commands,
     report_command,
+    indicators_command,
+    lineage_command,
 ]
 
 DESCRIPTION = """\

@@ -1,0 +1,150 @@
+"""`rnd-ledger indicators [--as-of T | --position N] [--format json|csv|table] [--parameters F]`."""
+
+import argparse
+import csv
+import sys
+from typing import Any
+
+import orjson
+
+from projections import SPEC_KEYS, ProjectionError, compute
+from rnd_ledger.arguments import add_store
+from rnd_ledger.errors import CommandError
+from rnd_ledger.output import format_cell, table
+from store.url import store_url
+
+
+def non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
+def add_cut(parser: argparse.ArgumentParser) -> None:
+    cut = parser.add_mutually_exclusive_group()
+    cut.add_argument(
+        "--as-of",
+        metavar="TIMESTAMP",
+        help="only events recorded at or before this time (RFC 3339 with offset)",
+    )
+    cut.add_argument(
+        "--position",
+        type=non_negative_int,
+        metavar="N",
+        help="only events stored at positions ≤ N",
+    )
+
+
+def add_checkpoint(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--checkpoint-dir",
+        metavar="DIR",
+        help="where incremental fact tables are kept (default: <db>.projections/ for "
+        "SQLite, the user cache for PostgreSQL; env RND_LEDGER_PROJECTIONS_DIR)",
+    )
+    parser.add_argument(
+        "--no-checkpoint",
+        action="store_true",
+        help="rebuild from the whole history; neither read nor write a checkpoint",
+    )
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "indicators",
+        help="compute the policy indicators, targets and breakdowns",
+        description="Every indicator of indicators.md per year, with targets, gap, forecast and "
+        "status, from the accepted, non-retracted events.",
+    )
+    add_store(parser)
+    add_cut(parser)
+    parser.add_argument("--format", choices=["json", "csv", "table"], default="table")
+    parser.add_argument(
+        "--parameters", metavar="FILE", help="policy parameters TOML (default: the shipped file)"
+    )
+    add_checkpoint(parser)
+    parser.set_defaults(handler=run)
+
+
+def run_compute(args: argparse.Namespace) -> dict[str, Any]:
+    try:
+        return compute(
+            store_url(args.store),
+            as_of=args.as_of,
+            position=args.position,
+            parameters_path=getattr(args, "parameters", None),
+            checkpoint_dir=args.checkpoint_dir,
+            use_checkpoint=not args.no_checkpoint,
+        )
+    except ProjectionError as error:
+        raise CommandError(str(error)) from None
+
+
+def run(args: argparse.Namespace) -> int:
+    result = run_compute(args)
+    if args.format == "json":
+        spec = {key: result[key] for key in SPEC_KEYS}
+        sys.stdout.buffer.write(orjson.dumps(spec, option=orjson.OPT_INDENT_2) + b"\n")
+    elif args.format == "csv":
+        write_csv(result["indicators"])
+    else:
+        print_tables(result)
+    return 0
+
+
+def write_csv(rows: list[dict[str, Any]]) -> None:
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(["id", "year", "value", "numerator", "denominator"])
+    for row in rows:
+        writer.writerow(
+            [
+                row["id"],
+                row["year"],
+                "" if row["value"] is None else row["value"],
+                row.get("numerator", ""),
+                "" if row.get("denominator") is None else row["denominator"],
+            ]
+        )
+
+
+def print_tables(result: dict[str, Any]) -> None:
+    as_of = result["as_of"]
+    print(f"Indicators as of position {as_of['position']:,} (recorded {as_of['recorded_at']})")
+    print(f"Parameters: {result['parameters']['file']}\n")
+    print("Targets")
+    table(
+        ["indicator", "target", "by", "latest year", "latest", "gap", "forecast", "status"],
+        [
+            (
+                t["id"],
+                t["target"],
+                str(t["target_year"]),
+                str(t["latest_year"] or "-"),
+                t["latest_value"],
+                t["gap"],
+                t["forecast"],
+                t["status"],
+            )
+            for t in result["targets"]
+        ],
+    )
+    years = sorted({row["year"] for row in result["indicators"]})
+    values: dict[str, dict[int, Any]] = {}
+    for row in result["indicators"]:
+        values.setdefault(row["id"], {})[row["year"]] = row["value"]
+    print("\nIndicators by year")
+    table(
+        ["indicator", *map(str, years)],
+        [(key, *(format_cell(v.get(y)) for y in years)) for key, v in values.items()],
+    )
+    findings = result["findings"]
+    if findings:
+        print("\nCompliance exceptions and data-quality findings")
+        table(
+            ["finding", "year", "count", "first events"],
+            [(f["id"], str(f["year"]), f["count"], ", ".join(f["event_ids"])) for f in findings],
+        )

@@ -1,0 +1,66 @@
+"""`rnd-ledger lineage INDICATOR_ID --year Y`: the events behind one value."""
+
+import argparse
+import sys
+
+import orjson
+
+from projections import ProjectionError
+from projections.engine import load_facts
+from projections.lineage import lineage
+from projections.model import Model
+from projections.parameters import load_parameters
+from rnd_ledger.arguments import add_store
+from rnd_ledger.errors import CommandError
+from rnd_ledger.indicators_command import add_checkpoint, add_cut
+from rnd_ledger.output import table
+from store.url import store_url
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "lineage",
+        help="list the events one indicator value depends on",
+        description="The accepted, non-retracted events that one indicator's value for one "
+        "year depends on (event_id, type, subject, position, role), and the "
+        "numerator/denominator they make.",
+    )
+    parser.add_argument("indicator", metavar="INDICATOR_ID", help="e.g. coverage.full_time")
+    parser.add_argument("--year", type=int, required=True, metavar="Y")
+    add_store(parser)
+    add_cut(parser)
+    parser.add_argument("--format", choices=["json", "table"], default="table")
+    parser.add_argument("--parameters", metavar="FILE", help="policy parameters TOML")
+    add_checkpoint(parser)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        facts = load_facts(
+            store_url(args.store),
+            args.as_of,
+            args.position,
+            args.checkpoint_dir,
+            not args.no_checkpoint,
+        )
+        result = lineage(Model(facts, load_parameters(args.parameters)), args.indicator, args.year)
+    except ProjectionError as error:
+        raise CommandError(str(error)) from None
+    if args.format == "json":
+        sys.stdout.buffer.write(orjson.dumps(result, option=orjson.OPT_INDENT_2) + b"\n")
+        return 0
+    value = f"{result['id']} {result['year']}: value {result['value']}"
+    if "numerator" in result:
+        value += f" = {result['numerator']} / {result['denominator']}"
+    print(value)
+    events = result["events"]
+    table(
+        ["position", "event_id", "event_type", "subject_id", "role"],
+        [
+            (e["position"], e["event_id"], e["event_type"], e["subject_id"], e["role"])
+            for e in events
+        ],
+    )
+    print(f"{len(events):,} events.")
+    return 0
