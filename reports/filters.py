@@ -8,6 +8,7 @@ Ratios arrive as fractions (0.3125) and leave as percents ("31.3%").
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 
 MISSING = "—"
 EOK = 100_000_000  # 억 = 10^8 KRW
@@ -23,12 +24,13 @@ def check_lang(lang: str) -> str:
 
 
 def format_number(value: float | int | None, digits: int = 0) -> str:
-    """Grouped thousands, fixed decimals: 12345.678 -> '12,345.7' with digits=1."""
+    """Grouped thousands, fixed decimals, halves rounded up: 31.25 -> '31.3' (digits=1)."""
     if value is None:
         return MISSING
-    if round(value, digits) == 0:
-        value = 0  # no "-0.0"
-    return f"{value:,.{digits}f}"
+    exact = Decimal(repr(value)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    if exact == 0:
+        exact = abs(exact)  # no "-0.0"
+    return f"{exact:,.{digits}f}"
 
 
 def format_count(value: float | int | None, lang: str, unit: str = "") -> str:

@@ -1,0 +1,131 @@
+"""Each partial rendered on its own from the context built for the fixture."""
+
+import copy
+import re
+
+import pytest
+
+from reports.context import build_context
+from reports.indicators import INDICATOR_IDS
+from reports.render import render_template
+from tests.reports.fixtures import report_data, spec_only
+
+
+@pytest.fixture(scope="module")
+def data():
+    return report_data()
+
+
+def render(name, data, lang="en"):
+    return render_template(name, build_context(data, lang))
+
+
+def test_cover_shows_position_time_counts_seal_and_banner(data):
+    html = render("cover.html.j2", data)
+    assert 'class="banner"' in html and "DEMO DATA" in html
+    assert "1,234,567" in html  # position
+    assert "24 November 2026, 10:00 UTC" in html
+    assert "1,203,456" in html  # events
+    assert data["as_of"]["chain_head"] in html
+    assert "early_career_years" in html and "2026-01-01" in html
+
+
+def test_cover_in_korean(data):
+    html = render("cover.html.j2", data, "ko")
+    assert "데모 데이터" in html and "2026년 11월 24일 10:00 UTC" in html
+    assert "사건 수" in html
+
+
+def test_cover_without_synthetic_flag_or_seal_has_no_banner(data):
+    real = copy.deepcopy(data)
+    real["summary"]["synthetic"] = False
+    del real["as_of"]["chain_head"]
+    html = render("cover.html.j2", real)
+    assert 'class="banner"' not in html
+    assert "No seal recorded in this view" in html
+
+
+def test_cover_lists_parameter_targets_with_sources():
+    data = report_data()
+    data["parameters"]["targets"] = {
+        "coverage.full_time": {"value": 0.5, "target_year": 2030, "source": "seed item 7"}
+    }
+    html = render("cover.html.j2", data)
+    assert "50.0%" in html and "seed item 7" in html
+    assert "targets.coverage" not in html  # targets are a table, not flattened parameters
+
+
+def test_scorecard_has_a_row_and_a_text_badge_per_target(data):
+    html = render("scorecard.html.j2", data)
+    rows = re.findall(r'<tr data-indicator="([^"]+)">', html)
+    assert sorted(rows) == sorted(t["id"] for t in data["targets"])
+    for label, icon in [("On track", "✔"), ("At risk", "▲"), ("Off track", "✖")]:
+        assert f'<span class="icon" aria-hidden="true">{icon}</span>{label}' in html
+    assert "Insufficient data" in html
+    assert "7.5 pp" in html  # full-time coverage gap in percentage points
+    assert "42.5% <small>(2029)</small>" in html
+
+
+def test_scorecard_in_korean_uses_percentage_points_and_units(data):
+    html = render("scorecard.html.j2", data, "ko")
+    assert "7.5%p" in html and "9,405명" in html and "순항" in html
+
+
+def test_basic_research_draws_every_chart_with_a_table(data):
+    html = render("basic_research.html.j2", data)
+    assert html.count('<svg class="chart"') == 11
+    assert html.count("<details>") == 11
+    for title in ("Coverage of faculty by basic-research grants", "RUF performance-based"):
+        assert title in html
+    assert ">target 30%</text>" in html and ">target 70%</text>" in html
+    assert "Coverage by research field" in html and "Engineering" in html
+
+
+def test_basic_research_money_in_korean_units(data):
+    html = render("basic_research.html.j2", data, "ko")
+    assert "4,800억원" in html  # RUF 2030 in the table
+    assert ">억원</text>" in html  # axis unit
+
+
+def test_institutes_has_charts_distributions_and_one_table_per_institute(data):
+    html = render("institutes.html.j2", data)
+    assert "Institutional grants by programme" in html and "Grade S" in html
+    assert html.count("<caption>Demo ") == 3
+    assert "Demo Quantum Research Institute 01 (synthetic)" in html
+    assert "institution operations" in html  # the 2026 non-integrated evaluation
+
+
+def test_findings_list_counts_and_first_event_ids(data):
+    html = render("findings.html.j2", data)
+    assert "<code>DEMO-E-0001913</code>" in html
+    assert html.count("<code>DEMO-E-00") == 9
+    assert "Bonuses paid before their scheme existed" in html
+
+
+def test_findings_fall_back_to_indicator_counts(data):
+    html = render("findings.html.j2", spec_only(data))
+    assert "Grants with an unregistered researcher" in html
+    assert "DEMO-E-" not in html
+    assert "— 84</h3>" in html  # total of dq.grants_unknown_researcher over the years
+
+
+def test_methodology_defines_every_indicator(data):
+    html = render("methodology.html.j2", data, "ko")
+    for indicator_id in INDICATOR_IDS:
+        assert f'id="def-{indicator_id}"' in html
+    assert "최소제곱" in html  # the forecast, in plain Korean
+
+
+def test_figure_and_table_partials():
+    context = build_context(report_data(), "en")
+    figure = context["basic"]["figures"][0]
+    html = render_template("figure.html.j2", {**context, "figure": figure})
+    assert html.count("<figure") == 1 and "<svg" in html and "<table>" in html
+    assert '<th scope="row">2024</th>' in html
+
+
+def test_missing_context_key_fails_loudly():
+    from jinja2 import UndefinedError
+
+    with pytest.raises(UndefinedError):
+        render_template("scorecard.html.j2", {"ui": {}, "toc": [], "scorecard": []})
