@@ -1,0 +1,70 @@
+"""`rnd-ledger report`: arguments reach projections.compute; clear exit 2 without it."""
+
+import sys
+import types
+
+import pytest
+
+from rnd_ledger.cli import main
+from tests.reports.fixtures import report_data
+
+
+@pytest.fixture
+def fake_projections(monkeypatch):
+    calls = []
+
+    def compute(store_url, *, as_of=None, position=None, parameters_path=None):
+        calls.append(
+            {"store": store_url, "as_of": as_of, "position": position, "params": parameters_path}
+        )
+        return report_data()
+
+    module = types.ModuleType("projections")
+    module.compute = compute
+    monkeypatch.setitem(sys.modules, "projections", module)
+    return calls
+
+
+def test_report_writes_the_file_and_says_where(fake_projections, tmp_path, capsys):
+    out = tmp_path / "r.html"
+    code = main(
+        ["report", "--out", str(out), "--lang", "en", "--position", "42", "--store",
+         "sqlite:///x.db", "--parameters", "p.toml"]
+    )  # fmt: skip
+    assert code == 0
+    assert fake_projections == [
+        {"store": "sqlite:///x.db", "as_of": None, "position": 42, "params": "p.toml"}
+    ]
+    html = out.read_text(encoding="utf-8")
+    assert '<html lang="en">' in html
+    assert str(out.resolve()) in capsys.readouterr().err
+
+
+def test_report_defaults_to_korean_report_html(fake_projections, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["report", "--as-of", "2026-11-24T10:00:00Z"]) == 0
+    assert fake_projections[0]["as_of"] == "2026-11-24T10:00:00Z"
+    assert '<html lang="ko">' in (tmp_path / "report.html").read_text(encoding="utf-8")
+
+
+def test_as_of_and_position_exclude_each_other(fake_projections, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["report", "--as-of", "2026-01-01T00:00:00Z", "--position", "3"])
+    assert stop.value.code == 2
+    assert fake_projections == []
+
+
+def test_missing_projections_exit_2_with_a_clear_message(monkeypatch, tmp_path, capsys):
+    monkeypatch.setitem(sys.modules, "projections", None)
+    code = main(["report", "--out", str(tmp_path / "r.html")])
+    assert code == 2
+    error = capsys.readouterr().err
+    assert "the report needs the projections package" in error
+    assert "Traceback" not in error
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_unwritable_output_is_exit_2(fake_projections, tmp_path, capsys):
+    code = main(["report", "--out", str(tmp_path / "missing-dir" / "r.html")])
+    assert code == 2
+    assert "cannot write the report" in capsys.readouterr().err
