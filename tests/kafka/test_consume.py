@@ -1,0 +1,156 @@
+"""`rnd-ledger consume` against a real broker: outcomes, dead letters, topic owners."""
+
+import hashlib
+import socket
+import time
+
+import pytest
+
+from tests.builders import event, jsonl, line
+from tests.kafka.helpers import (
+    consume,
+    exported,
+    headers,
+    new_topic,
+    produce,
+    read_topic,
+    rejection_records,
+    run,
+    summary_counts,
+)
+
+pytestmark = pytest.mark.kafka
+
+PII_TEXT = "kim.researcher@example.com"
+
+
+def test_end_to_end_ledger_holds_accepted_and_dead_letters_hold_rejected(
+    broker, store_url, tmp_path
+):
+    topic, dead = new_topic(broker, partitions=2), new_topic(broker, prefix="dead")
+    valid = [
+        event("ResearcherRegistered", "R1"),
+        event("GrantAwarded", "G1"),
+        event("GrantFundsDisbursed", "G1"),
+        event("InstituteRegistered", "KIST"),
+    ]
+    source = tmp_path / "valid.jsonl"
+    source.write_bytes(jsonl(valid))
+    published = run("publish", "--bootstrap-servers", broker, "--topic", topic, str(source))
+    assert published.returncode == 0, published.stdout + published.stderr
+    assert "Sent 4 messages" in published.stdout
+    # What publish would refuse, sent raw the way a careless producer might:
+    second_award = event("GrantAwarded", "G1")  # same grant, new event_id: already_exists
+    pii = event("InstituteRegistered", "ETRI", payload_update={"name_en": PII_TEXT})
+    no_payload = {**event("GrantAwarded", "G2"), "payload": {"program": "leader"}}
+    produce(broker, topic, [b"not json at all", no_payload, second_award, pii, valid[0]])
+
+    done = consume(broker, store_url, topic, extra=("--dead-letter-topic", dead))
+
+    counts = summary_counts(done.stdout)
+    assert (counts["accepted"], counts["duplicate"], counts["rejected"]) == (4, 1, 4)
+    assert sorted(e["event_id"] for e in exported(store_url)) == sorted(
+        m["event_id"] for m in valid
+    )
+    rejections = rejection_records(store_url)
+    assert sorted(r["reason"] for r in rejections) == [
+        "already_exists",
+        "malformed_json",
+        "pii_detected",
+        "schema_invalid",
+    ]
+    assert all(r["origin"]["topic"] == topic for r in rejections)
+
+    originals = {(r.partition, r.offset): r for r in read_topic(broker, topic, expect=9)}
+    letters = read_topic(broker, dead, expect=4)
+    assert len(letters) == 4
+    by_reason = {headers(letter)["rnd-ledger.reason"]: letter for letter in letters}
+    assert set(by_reason) == {r["reason"] for r in rejections}
+    for reason, letter in by_reason.items():
+        about = headers(letter)
+        assert about["rnd-ledger.source-topic"] == topic
+        original = originals[
+            (int(about["rnd-ledger.source-partition"]), int(about["rnd-ledger.source-offset"]))
+        ]
+        assert about["rnd-ledger.sha256"] == hashlib.sha256(original.value).hexdigest()
+        assert about["rnd-ledger.message"], "a dead letter says why"
+        if reason == "pii_detected":
+            assert letter.value == b"" and letter.key is None
+            assert about["rnd-ledger.redacted"] == "true"
+            assert PII_TEXT not in repr(letter)
+        else:
+            assert letter.value == original.value and letter.key == original.key
+    assert original_reasons_match(rejections, originals)
+
+
+def original_reasons_match(rejections, originals) -> bool:
+    """Each rejection record points at the record it rejected."""
+    return all(
+        hashlib.sha256(
+            originals[(r["origin"]["partition"], r["origin"]["offset"])].value
+        ).hexdigest()
+        == r["sha256"]
+        for r in rejections
+    )
+
+
+def test_topic_owner_mismatch_is_unauthorized_source(broker, sqlite_url):
+    topic = new_topic(broker)
+    census = event("FacultyCensusReported", "U1")  # MOE's: the topic's owner
+    intruder = event("ResearcherRegistered", "R1")  # NRF's, valid anywhere else
+    produce(broker, topic, [census, intruder])
+
+    done = consume(broker, sqlite_url, topic, extra=("--topic-owner", f"{topic}=MOE"))
+
+    assert [e["event_id"] for e in exported(sqlite_url)] == [census["event_id"]]
+    [rejected] = rejection_records(sqlite_url)
+    assert (rejected["event_id"], rejected["reason"]) == (
+        intruder["event_id"],
+        "unauthorized_source",
+    )
+    assert summary_counts(done.stdout)["unauthorized_source"] == 1
+
+
+def test_topic_owner_must_name_a_consumed_topic(broker, sqlite_url):
+    done = run(
+        "consume", "--bootstrap-servers", broker, "--topic", "a", "--group", "g",
+        "--topic-owner", "b=NRF", "--store", sqlite_url,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "'b' is not a --topic" in done.stderr
+
+
+def test_not_json_and_oversized_messages_are_rejected_not_dropped(broker, sqlite_url):
+    topic, dead = new_topic(broker), new_topic(broker, prefix="dead")
+    oversized = line(
+        event("GrantAmended", "G1", payload={"end_on": "2030-01-01", "reason": "x" * 70_000})
+    )
+    assert len(oversized) > 64 * 1024
+    produce(broker, topic, [b"\x00\xff not json", oversized, event("ResearcherRegistered", "R1")])
+
+    done = consume(broker, sqlite_url, topic, extra=("--dead-letter-topic", dead))
+
+    counts = summary_counts(done.stdout)
+    assert (counts["accepted"], counts["malformed_json"], counts["schema_invalid"]) == (1, 1, 1)
+    reasons = {
+        r["origin"]["offset"]: (r["reason"], r["message"]) for r in rejection_records(sqlite_url)
+    }
+    assert reasons[0][0] == "malformed_json"
+    assert reasons[1][0] == "schema_invalid" and "65536-byte limit" in reasons[1][1]
+    letters = read_topic(broker, dead, expect=2)
+    assert [len(letter.value) for letter in letters] == [len(b"\x00\xff not json"), len(oversized)]
+
+
+def test_unreachable_broker_at_start_is_a_one_line_error(sqlite_url):
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    started = time.monotonic()
+    done = run(
+        "consume", "--bootstrap-servers", f"127.0.0.1:{port}", "--topic", "t", "--group", "g",
+        "--store", sqlite_url, "--connect-timeout", "1",
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.strip().startswith(f"rnd-ledger: cannot reach Kafka at 127.0.0.1:{port}")
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert time.monotonic() - started < 15
