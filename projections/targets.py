@@ -36,10 +36,10 @@ def status_of(
         values = [
             value_of(r)
             for r in rows
-            if r["events"] > 0 and target.from_year <= r["year"] <= target.target_year
+            if is_data(r) and target.from_year <= r["year"] <= target.target_year
         ]
-        if not values or any(v is None for v in values):
-            return "insufficient_data" if not values else "off_track"
+        if not values:
+            return "insufficient_data"
         return "on_track" if all(v >= target.value for v in values) else "off_track"
     if target.value == 0:
         if latest is None:
@@ -54,9 +54,15 @@ def status_of(
     return "off_track"
 
 
+def is_data(row: dict[str, Any]) -> bool:
+    """A data year: at least one event contributed — for a ratio, to a value (a ratio
+    whose denominator report is missing has no value to report)."""
+    return row["events"] > 0 and value_of(row) is not None
+
+
 def evaluate(indicator: str, target: Target, rows: list[dict[str, Any]], params: Parameters):
     """`rows`: the indicator's rows (year, value_i/value_f, ratio, events), by year."""
-    data = [r for r in rows if r["events"] > 0 and r["year"] <= target.target_year]
+    data = [r for r in rows if is_data(r) and r["year"] <= target.target_year]
     latest_row = data[-1] if data else None
     latest_year = latest_row["year"] if latest_row else None
     latest = value_of(latest_row) if latest_row else None
