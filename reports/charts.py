@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 from reports.filters import format_number
 
 WIDTH, HEIGHT = 640, 340
-LEFT, RIGHT, TOP, BOTTOM = 84, 112, 20, 64
+LEFT, RIGHT, TOP, BOTTOM = 84, 124, 20, 64
 COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
 DASHES = ("", "7 4", "2 3", "10 3 2 3")
 MARKERS = ("circle", "square", "triangle", "diamond")

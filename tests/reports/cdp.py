@@ -211,15 +211,17 @@ class Page:
         fonts = self.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
         return [f["familyName"] for f in fonts]
 
-    def screenshot(self, path: Path, *, height: float | None = None, scale: float = 1.0) -> Path:
-        """A PNG of the whole page (or its first `height` CSS pixels), scaled by `scale`."""
+    def screenshot(
+        self, path: Path, *, top: float = 0, height: float | None = None, scale: float = 1.0
+    ) -> Path:
+        """A PNG of the whole page (or `height` CSS pixels from `top`), scaled by `scale`."""
         metrics = self.send("Page.getLayoutMetrics")
         size = metrics.get("cssContentSize") or metrics["contentSize"]
         clip = {
             "x": 0,
-            "y": 0,
+            "y": top,
             "width": size["width"],
-            "height": min(size["height"], height or size["height"]),
+            "height": min(size["height"] - top, height or size["height"]),
             "scale": scale,
         }
         data = self.send(
