@@ -1,0 +1,147 @@
+"""--position / --as-of equal a store that only ever held those events, and an
+incremental (checkpointed) run equals a full rebuild — also after retractions
+and superseding reports that arrive after the checkpoint."""
+
+import json
+
+import pytest
+
+import projections.engine
+from projections.checkpoint import MAX_PARTS
+from projections.source import open_store, record_at
+from tests.builders import event, retraction
+from tests.projections.conftest import fill
+
+COMPARED = ("indicators", "targets", "breakdowns", "findings", "distributions", "institutes")
+
+
+def comparable(result):
+    """Everything except when the records were written (recorded_at differs per store)."""
+    return {key: result[key] for key in (*COMPARED, "summary")} | {
+        "position": result["as_of"]["position"]
+    }
+
+
+def reference(tmp_path, messages, name, compute_in):
+    """A fresh SQLite store that only ever held `messages` (one batch)."""
+    url = f"sqlite:///{tmp_path / name}"
+    fill(url, [messages])
+    return compute_in(url, use_checkpoint=False)
+
+
+@pytest.mark.parametrize("cut_batches", [1, 3])
+def test_position_equals_a_store_that_only_held_those_events(
+    store_url, scenario_batches, compute_in, tmp_path, cut_batches
+):
+    positions = fill(store_url, scenario_batches)
+    cut = compute_in(store_url, position=positions[cut_batches - 1])
+    held = [m for batch in scenario_batches[:cut_batches] for m in batch]
+    assert comparable(cut) == comparable(reference(tmp_path, held, "ref.db", compute_in))
+    assert cut["as_of"]["position"] == positions[cut_batches - 1]
+
+
+def test_position_inside_a_batch(store_url, scenario_batches, compute_in, tmp_path):
+    fill(store_url, scenario_batches)
+    flat = [m for batch in scenario_batches for m in batch]
+    cut = compute_in(store_url, position=40)
+    assert comparable(cut) == comparable(reference(tmp_path, flat[:40], "ref.db", compute_in))
+
+
+def test_as_of_equals_position_of_the_last_record_at_that_time(
+    store_url, scenario_batches, compute_in, tmp_path
+):
+    positions = fill(store_url, scenario_batches)
+    recorded = record_at(open_store(store_url), positions[1])
+    by_time = compute_in(store_url, as_of=recorded)
+    by_position = compute_in(store_url, position=positions[1])
+    assert by_time == by_position
+    assert by_time["as_of"] == {"position": positions[1], "recorded_at": recorded}
+    held = [m for batch in scenario_batches[:2] for m in batch]
+    assert comparable(by_time) == comparable(reference(tmp_path, held, "ref.db", compute_in))
+
+
+def test_as_of_before_everything_is_empty(filled, compute_in):
+    result = compute_in(filled, as_of="2000-01-01T00:00:00Z")
+    assert result["as_of"] == {"position": 0, "recorded_at": None}
+    assert result["indicators"] == []
+    assert {t["status"] for t in result["targets"]} == {"insufficient_data"}
+
+
+def later_events(batches):
+    """Arrive after the checkpoint: a retraction of an early award, a superseding
+    census report and a superseding institute budget."""
+    g1 = next(
+        m for m in batches[1] if m["event_type"] == "GrantAwarded" and m["subject_id"] == "G1"
+    )
+    census = event(
+        "FacultyCensusReported",
+        "U1",
+        payload={"year": 2026, "full_time": 30, "non_full_time": 10, "early_career_full_time": 6},
+        occurred_at="2026-06-01T09:00:00+09:00",
+    )
+    return [retraction(g1), census]
+
+
+def test_incremental_equals_full_rebuild(store_url, scenario_batches, compute_in, monkeypatch):
+    fill(store_url, scenario_batches[:2])
+    first = compute_in(store_url)
+    decoded = []
+    real = projections.engine.decode_chunk
+
+    def counting(chunk):
+        decoded.append(chunk.height)
+        return real(chunk)
+
+    monkeypatch.setattr(projections.engine, "decode_chunk", counting)
+    positions = fill(store_url, [*scenario_batches[2:], later_events(scenario_batches)])
+    incremental = compute_in(store_url)
+    assert sum(decoded) == positions[-1] - first["as_of"]["position"]  # only new records
+    full = compute_in(store_url, use_checkpoint=False)
+    assert incremental == full
+    basic_small = [
+        r["value"] for r in full["indicators"] if r["id"] == "longterm.basic_small_active"
+    ]
+    assert basic_small == [0] * 6  # G1 retracted after the checkpoint
+    coverage = [r for r in full["indicators"] if r["id"] == "coverage.full_time"]
+    assert coverage[1]["denominator"] == 38  # superseding U1 2026 census: 30 + 8
+
+
+def test_checkpoint_ignored_when_the_cut_is_below_it(
+    store_url, scenario_batches, compute_in, tmp_path
+):
+    positions = fill(store_url, scenario_batches)
+    compute_in(store_url)  # checkpoint at the end
+    cut = compute_in(store_url, position=positions[0])
+    held = scenario_batches[0]
+    assert comparable(cut) == comparable(reference(tmp_path, held, "ref.db", compute_in))
+
+
+def test_checkpoint_of_another_history_is_not_used(scenario_batches, compute_in, tmp_path):
+    first, second = f"sqlite:///{tmp_path / 'a.db'}", f"sqlite:///{tmp_path / 'b.db'}"
+    fill(first, scenario_batches)
+    fill(second, scenario_batches[:1] + scenario_batches[2:])
+    compute_in(first)
+    assert compute_in(second) == compute_in(second, use_checkpoint=False)
+
+
+def test_checkpoint_keeps_parts_and_compacts(filled, compute_in, tmp_path):
+    compute_in(filled)
+    manifest = json.loads((tmp_path / "checkpoint" / "manifest.json").read_text())
+    assert manifest["position"] == 78
+    assert manifest["parts"]["GrantAwarded"] == ["GrantAwarded-0-78.parquet"]
+    for _ in range(MAX_PARTS + 2):  # a part per run; the 8th run compacts to one part
+        hires = event("SpecialHiringCompleted", "K1", payload={"year": 2026, "hires": 1})
+        fill(filled, [[hires]])
+        compute_in(filled)
+    manifest = json.loads((tmp_path / "checkpoint" / "manifest.json").read_text())
+    parts = manifest["parts"]["SpecialHiringCompleted"]
+    assert len(parts) == 3 and parts[0].startswith("SpecialHiringCompleted-0-")
+    assert sorted(p.name for p in (tmp_path / "checkpoint").glob("SpecialHiring*")) == sorted(parts)
+    assert manifest["parts"]["GrantAwarded"] == ["GrantAwarded-0-78.parquet"]
+    assert compute_in(filled) == compute_in(filled, use_checkpoint=False)
+    hires = [
+        r["value"]
+        for r in compute_in(filled)["indicators"]
+        if r["id"] == "institutes.special_hires"
+    ]
+    assert hires[1] == 5 + MAX_PARTS + 2
