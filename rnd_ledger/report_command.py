@@ -46,18 +46,21 @@ def register(commands: argparse._SubParsersAction) -> None:
 def compute_indicators(args: argparse.Namespace) -> dict[str, Any]:
     """Call projections.compute, or say clearly that the projections are not installed."""
     try:
-        from projections import compute
+        from projections import ProjectionError, compute
     except ImportError as error:
         raise CommandError(
             f"the report needs the projections package (projections.compute), "
             f"which is not available: {error}"
         ) from None
-    return compute(
-        store_url(args.store),
-        as_of=args.as_of,
-        position=args.position,
-        parameters_path=args.parameters,
-    )
+    try:
+        return compute(
+            store_url(args.store),
+            as_of=args.as_of,
+            position=args.position,
+            parameters_path=args.parameters,
+        )
+    except ProjectionError as error:
+        raise CommandError(str(error)) from None
 
 
 def run(args: argparse.Namespace) -> int:

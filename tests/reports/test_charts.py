@@ -116,3 +116,17 @@ def test_bar_chart_target_line_is_drawn_above_bars():
     svg = str(chart.svg)
     assert ">target 10,000</text>" in svg
     assert svg.index('class="target"') > svg.index('class="series"')
+
+
+@pytest.mark.parametrize("draw", [charts.line_chart, charts.bar_chart])
+def test_a_chart_with_no_values_still_draws_its_axes(draw):
+    chart = draw(
+        "fig-empty",
+        "Nothing yet",
+        YEARS,
+        [charts.Series("none", [None] * 4)],
+        x_label="Year",
+        y_label="People",
+    )
+    svg = str(chart.svg)
+    assert ">Year</text>" in svg and "<polyline" not in svg and "<rect x=" not in svg

@@ -21,6 +21,7 @@ def fake_projections(monkeypatch):
 
     module = types.ModuleType("projections")
     module.compute = compute
+    module.ProjectionError = type("ProjectionError", (ValueError,), {})
     monkeypatch.setitem(sys.modules, "projections", module)
     return calls
 
@@ -68,3 +69,15 @@ def test_unwritable_output_is_exit_2(fake_projections, tmp_path, capsys):
     code = main(["report", "--out", str(tmp_path / "missing-dir" / "r.html")])
     assert code == 2
     assert "cannot write the report" in capsys.readouterr().err
+
+
+def test_projection_errors_are_exit_2(fake_projections, monkeypatch, tmp_path, capsys):
+    module = sys.modules["projections"]
+
+    def refuse(store_url, **kwargs):
+        raise module.ProjectionError("cannot read parameters file p.toml: No such file")
+
+    monkeypatch.setattr(module, "compute", refuse)
+    code = main(["report", "--out", str(tmp_path / "r.html"), "--parameters", "p.toml"])
+    assert code == 2
+    assert "cannot read parameters file p.toml" in capsys.readouterr().err

@@ -39,3 +39,18 @@ def test_demo_report_shows_the_computed_figures(demo, lang):
     assert f"<code>{finding['event_ids'][0]}</code>" in html
     share = targets["budget.basic_research_share"]
     assert f"{share['latest_value'] * 100:.1f}%" in html
+
+
+def test_demo_report_as_of_an_earlier_position(demo, capsys):
+    folder, store, data = demo
+    out = folder / "early.html"
+    assert main(["report", "--store", store, "--out", str(out), "--position", "100"]) == 0
+    assert '<span class="value">100</span>' in out.read_text(encoding="utf-8")
+
+
+def test_demo_report_with_a_missing_parameters_file_is_exit_2(demo, capsys):
+    folder, store, _ = demo
+    code = main(["report", "--store", store, "--out", str(folder / "x.html"),
+                 "--parameters", str(folder / "missing.toml")])  # fmt: skip
+    assert code == 2
+    assert "missing.toml" in capsys.readouterr().err

@@ -85,3 +85,18 @@ def test_national_sized_report_stays_under_two_megabytes():
     assert len(html.encode("utf-8")) <= MAX_BYTES
     assert html.count("<caption>데모 ") == 23  # one table per institute
     assert "DEMO-U190" not in html  # universities are aggregated, not listed
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_an_empty_ledger_still_renders(lang):
+    empty = {
+        "as_of": {"position": 0, "recorded_at": None},
+        "parameters": {},
+        "indicators": [],
+        "targets": [],
+        "breakdowns": [],
+    }
+    html = render_report(empty, lang)
+    assert_self_contained(html)
+    assert "<figure" not in html  # nothing to draw
+    assert 'id="methodology"' in html
