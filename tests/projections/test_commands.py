@@ -1,0 +1,167 @@
+"""`rnd-ledger indicators` and `rnd-ledger lineage` on the scenario store."""
+
+import json
+
+import pytest
+
+from rnd_ledger.cli import main
+
+
+@pytest.fixture
+def cli(filled, tmp_path, capsys):
+    def run(*argv: str) -> tuple[int, str, str]:
+        code = main([*argv, "--store", filled, "--checkpoint-dir", str(tmp_path / "ck")])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+def test_json_prints_exactly_the_spec_keys(cli, result):
+    code, out, _ = cli("indicators", "--format", "json")
+    assert code == 0
+    printed = json.loads(out)
+    assert list(printed) == ["as_of", "parameters", "indicators", "targets", "breakdowns"]
+    assert printed["indicators"] == result["indicators"]
+    assert printed["parameters"]["early_career_years"] == 7
+    assert printed["parameters"]["targets"]["coverage.full_time"]["value"] == 0.5
+
+
+def test_csv_has_one_line_per_indicator_row(cli):
+    code, out, _ = cli("indicators", "--format", "csv")
+    lines = out.splitlines()
+    assert code == 0
+    assert lines[0] == "id,year,value,numerator,denominator"
+    assert len(lines) == 1 + 27 * 6
+    assert "coverage.full_time,2026,0.2,4,20" in lines
+    assert "coverage.full_time,2028,,3," in lines
+    assert "ruf.block_funding_krw,2026,800,," in lines
+
+
+def test_table_leads_with_targets_and_status(cli):
+    code, out, _ = cli("indicators")
+    assert code == 0
+    assert out.splitlines()[3] == "Targets"
+    assert "institutes.personnel_cost_coverage" in out and "on_track" in out
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--as-of", "yesterday"], "is not a timestamp"),
+        (["--as-of", "2026-01-01T00:00:00"], "needs a UTC offset"),
+        (["--parameters", "/nonexistent/p.toml"], "cannot read parameters file"),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_line(cli, argv, message):
+    code, out, err = cli("indicators", *argv)
+    assert code == 2
+    assert out == ""
+    assert message in err and err.count("\n") == 1
+
+
+def test_position_and_as_of_together_is_a_usage_error(cli):
+    with pytest.raises(SystemExit) as exit_info:
+        cli("indicators", "--position", "3", "--as-of", "2026-01-01T00:00:00Z")
+    assert exit_info.value.code == 2
+
+
+def test_parameters_file_overrides_and_is_shown(cli, tmp_path):
+    override = tmp_path / "p.toml"
+    override.write_text(
+        "[definitions]\nearly_career_years = 3\n"
+        '[targets."coverage.full_time"]\nvalue = 0.2\ntarget_year = 2028\n'
+    )
+    code, out, _ = cli("indicators", "--format", "json", "--parameters", str(override))
+    printed = json.loads(out)
+    assert code == 0
+    assert printed["parameters"]["file"] == str(override)
+    assert printed["parameters"]["early_career_years"] == 3
+    early = [r for r in printed["indicators"] if r["id"] == "coverage.early_career"]
+    # 2026: early career needs first_appointed_on > 2023-12-31 — neither R1 nor R3
+    assert (early[1]["numerator"], early[1]["denominator"]) == (0, 7)
+    (full_time,) = [t for t in printed["targets"] if t["id"] == "coverage.full_time"]
+    assert (full_time["target"], full_time["target_year"], full_time["status"]) == (
+        0.2,
+        2028,
+        "on_track",
+    )
+
+
+def test_bad_parameter_value_exit_2(cli, tmp_path):
+    override = tmp_path / "p.toml"
+    override.write_text('[definitions]\nearly_career_years = "seven"\n')
+    code, _, err = cli("indicators", "--parameters", str(override))
+    assert code == 2 and "early_career_years" in err
+
+
+def event_ids(batches, event_type, subject=None, **payload):
+    return {
+        m["event_id"]
+        for batch in batches
+        for m in batch
+        if m["event_type"] == event_type
+        and (subject is None or m["subject_id"] == subject)
+        and all(m["payload"].get(k) == v for k, v in payload.items())
+    }
+
+
+def test_lineage_lists_the_events_behind_a_coverage_value(cli, scenario_batches):
+    code, out, _ = cli("lineage", "coverage.full_time", "--year", "2026", "--format", "json")
+    assert code == 0
+    shown = json.loads(out)
+    assert (shown["numerator"], shown["denominator"], shown["value"]) == (4, 20, 0.2)
+    events = {e["event_id"]: e for e in shown["events"]}
+    census = event_ids(scenario_batches, "FacultyCensusReported", year=2026)
+    superseded = event_ids(scenario_batches, "FacultyCensusReported", "U1", year=2026, full_time=10)
+    assert {e for e in census if e in events} == census - superseded
+    assert all(events[e]["role"] == "denominator" for e in census - superseded)
+    awards = event_ids(scenario_batches, "GrantAwarded")
+    g9 = event_ids(scenario_batches, "GrantAwarded", "G9")
+    active_2026 = {
+        e
+        for s in ("G1", "G2", "G3", "G4", "G5")
+        for e in event_ids(scenario_batches, "GrantAwarded", s)
+    }
+    assert {e for e in awards if e in events} == active_2026
+    assert not g9 & set(events)
+    assert event_ids(scenario_batches, "GrantTerminated", "G2") <= set(events)
+    assert event_ids(scenario_batches, "GrantAmended", "G3") <= set(events)
+    winner = event_ids(scenario_batches, "ResearcherPositionChanged", "R4", institution_id="U2")
+    loser = event_ids(scenario_batches, "ResearcherPositionChanged", "R4", institution_id="U3")
+    assert winner <= set(events) and not loser & set(events)
+    positions = [e["position"] for e in shown["events"]]
+    assert positions == sorted(positions)
+
+
+def test_lineage_of_a_finding_and_a_count(cli, scenario_batches):
+    code, out, _ = cli(
+        "lineage", "dq.grants_unknown_researcher", "--year", "2026", "--format", "json"
+    )
+    shown = json.loads(out)
+    assert code == 0 and shown["value"] == 1
+    assert [e["event_id"] for e in shown["events"]] == sorted(
+        event_ids(scenario_batches, "GrantAwarded", "G9")
+    )
+    code, out, _ = cli("lineage", "ruf.block_funding_krw", "--year", "2027")
+    assert code == 0
+    assert out.splitlines()[0] == "ruf.block_funding_krw 2027: value 500"
+    assert out.splitlines()[-1] == "2 events."  # the retracted allocation is not listed
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["lineage", "coverage.nope", "--year", "2026"], "unknown indicator"),
+        (["lineage", "coverage.full_time", "--year", "1999"], "outside the indicator years"),
+    ],
+)
+def test_lineage_bad_arguments_exit_2(cli, argv, message):
+    code, _, err = cli(*argv)
+    assert code == 2 and message in err
+
+
+def test_every_indicator_has_lineage(cli, result):
+    from projections.lineage import LINEAGE
+
+    assert set(LINEAGE) == {r["id"] for r in result["indicators"]}
