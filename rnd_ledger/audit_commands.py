@@ -2,6 +2,7 @@
 
 import argparse
 import time
+from pathlib import Path
 
 from audit.rows import open_rows
 from audit.seal import format_seal, parse_seal, record_seal
@@ -10,7 +11,7 @@ from rnd_ledger.arguments import add_store
 from rnd_ledger.bootstrap import open_ledger
 from rnd_ledger.errors import CommandError
 from rnd_ledger.output import status
-from store.url import store_url
+from store.url import environment_for, store_url
 
 PROGRESS_EVERY_SECONDS = 2.0
 
@@ -62,6 +63,9 @@ def run_verify(args: argparse.Namespace) -> int:
     except ValueError as error:
         raise CommandError(f"verify --expect: {error}") from None
     url = store_url(args.store)
+    sqlite_path = environment_for(url).get("SQLITE_DBNAME")
+    if sqlite_path and not Path(sqlite_path).is_file():
+        raise CommandError(f"verify: no ledger at {sqlite_path}: nothing to verify")
     open_ledger(url).close()  # checks the URL and the store, with the usual messages
     rows = open_rows(url)
     try:
@@ -93,8 +97,9 @@ def print_result(result: Result) -> None:
     )
 
 
-def progress_printer(every: float = PROGRESS_EVERY_SECONDS) -> Progress:
+def progress_printer() -> Progress:
     """A stderr progress line every couple of seconds on long runs."""
+    every = PROGRESS_EVERY_SECONDS
     started = last = time.monotonic()
 
     def report(position: int, total: int) -> None:

@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+from rnd_ledger import audit_commands
 from rnd_ledger.cli import main
 from tests.audit.helpers import execute, fetch_state
 from tests.builders import event, jsonl
@@ -75,3 +76,19 @@ def test_bad_expect_exits_2_with_one_line(tmp_path, bad):
         f"rnd-ledger: verify --expect: {bad!r} is not a seal: expected N:HEX (64 hex digits)"
     )
     assert not (tmp_path / "x.db").exists(), "a bad argument must not create a store"
+
+
+def test_verify_of_a_missing_sqlite_file_exits_2_and_creates_nothing(tmp_path, capsys):
+    missing = tmp_path / "typo.db"
+    assert main(["verify", "--store", f"sqlite:///{missing}"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"rnd-ledger: verify: no ledger at {missing}: nothing to verify"
+    )
+    assert not missing.exists()
+
+
+def test_verify_reports_progress_on_stderr(ingested, capsys, monkeypatch):
+    store_url, _ = ingested
+    monkeypatch.setattr(audit_commands, "PROGRESS_EVERY_SECONDS", 0.0)
+    assert main(["verify", "--store", store_url]) == 0
+    assert "verify: position 4 of 4 (100%)" in capsys.readouterr().err
