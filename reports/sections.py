@@ -20,7 +20,7 @@ BASIC_FIGURES: list[tuple[str, tuple[str, ...], str, bool]] = [
     ("basic_share", ("budget.basic_research_share",), "axis_percent", False),
     ("young", ("young.researchers_supported",), "axis_people", True),
     ("longterm", ("longterm.basic_small_active", "longterm.deep_active"), "axis_grants", False),
-    ("ruf_funding", ("ruf.block_funding_krw",), "axis_people", True),
+    ("ruf_funding", ("ruf.block_funding_krw",), "", True),  # axis unit from the money scale
     ("ruf_universities", ("ruf.universities_funded",), "axis_universities", True),
     ("ai_centers", ("ai_centers.designated",), "axis_centres", True),
     ("ai_trained", ("ai_centers.researchers_trained",), "axis_people", True),
