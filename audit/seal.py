@@ -66,6 +66,8 @@ def decode_seal(stored_at: int, state: bytes) -> SealRecord:
         raise UnreadableSeal(stored_at, str(error) or type(error).__name__) from None
     if not isinstance(position, int) or not isinstance(head, str):
         raise UnreadableSeal(stored_at, "position or head has the wrong type")
+    if position < 0:
+        raise UnreadableSeal(stored_at, f"position {position} is negative")
     return SealRecord(stored_at, position, head)
 
 

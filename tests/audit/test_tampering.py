@@ -1,15 +1,17 @@
 """verify on SQLite and PostgreSQL: an intact store passes, every kind of tampering fails."""
 
 import orjson
+import psycopg
 import pytest
 
 from audit.chain import head_at
 from audit.rows import open_rows
-from audit.seal import SEAL_TOPIC
+from audit.seal import SEAL_TOPIC, record_seal
 from audit.verify import Result, verify
 from consumers.intake import Intake
+from contract.policy import load_policy
 from rnd_ledger.bootstrap import open_ledger
-from tests.audit.helpers import build_sealed, execute, fetch_state, move
+from tests.audit.helpers import add_researchers, build_sealed, execute, fetch_state, move
 
 
 def check(store_url: str, expects=()) -> Result:
@@ -161,8 +163,6 @@ def test_seal_topic_is_stable():
     [("zz", "originator_id 'zz' is not 32 hex digits"), ("ab" * 17, "is not 32 hex digits")],
 )
 def test_malformed_row_stops_the_chain_with_its_position(sqlite_url, value, problem, request):
-    from tests.conftest import load_policy
-
     ledger = open_ledger(sqlite_url)
     request.addfinalizer(ledger.close)
     build_sealed(ledger, Intake(ledger, load_policy()))
@@ -171,3 +171,24 @@ def test_malformed_row_stops_the_chain_with_its_position(sqlite_url, value, prob
     assert result.failures[0].message.startswith("FAILED at position 7: ")
     assert problem in result.failures[0].message
     assert "seal 2 at position 10 covering positions 1-9: not checked" in result.failures[1].message
+
+
+def test_postgres_gap_from_a_rolled_back_write_is_not_an_error(postgres_url):
+    ledger = open_ledger(postgres_url)
+    try:
+        intake = Intake(ledger, load_policy())
+        add_researchers(intake, 1, 2)
+        base, schema = postgres_url.split("?schema=")
+        with psycopg.connect(base) as connection:  # a writer that rolls back: id 3 is used up
+            connection.execute(
+                f'INSERT INTO "{schema}".ledger_events (originator_id, originator_version, topic, '
+                "state) VALUES (gen_random_uuid(), 1, 't', 'x')"
+            )
+            connection.rollback()
+        add_researchers(intake, 3, 1)
+        record_seal(ledger)
+    finally:
+        ledger.close()
+    result = check(postgres_url)
+    assert result.ok, result.failures
+    assert (result.records, result.skipped_positions, result.last_position) == (4, 1, 5)
