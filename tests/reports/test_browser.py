@@ -2,10 +2,10 @@
 
 Skips when no chromium is installed, unless RND_LEDGER_REQUIRE_BROWSER=1 (CI),
 which turns the skip into a failure. The screenshots stay in artifacts/ for
-people to look at. The fixture report always runs; the national demo report
-(projections.compute on `rnd-ledger demo --scale national`) is marked slow:
-set RND_LEDGER_REPORT_STORE to an already ingested store to skip the ~1 min
-of building one.
+people to look at. Three reports: the hand-written fixture (every status and
+finding), the small demo through the real projections, and the national demo
+(marked slow; set RND_LEDGER_REPORT_STORE to an already ingested national
+store to skip the ~1 min of building one).
 """
 
 import os
@@ -36,29 +36,30 @@ def browser():
     opened.close()
 
 
-def national_data(tmp_path_factory) -> dict:
+def demo_data(scale: str, tmp_path_factory) -> dict:
+    """projections.compute on `rnd-ledger demo --scale SCALE`, ingested into SQLite."""
     projections = pytest.importorskip("projections")
     if not hasattr(projections, "compute"):
         pytest.skip("projections.compute is not there yet")
-    store = os.environ.get(STORE_ENV)
+    store = os.environ.get(STORE_ENV) if scale == "national" else None
     if not store:
         from rnd_ledger.cli import main
 
-        folder = tmp_path_factory.mktemp("national")
-        events, store = folder / "national.jsonl.gz", f"sqlite:///{folder / 'national.db'}"
-        assert main(["demo", "--scale", "national", "--out", str(events)]) == 0
+        folder = tmp_path_factory.mktemp(scale)
+        events, store = folder / f"{scale}.jsonl.gz", f"sqlite:///{folder / f'{scale}.db'}"
+        assert main(["demo", "--scale", scale, "--out", str(events)]) == 0
         assert main(["ingest", str(events), "--store", store]) in (0, 1)
     return projections.compute(store)
 
 
 @pytest.fixture(
     scope="module",
-    params=["fixture", pytest.param("national", marks=pytest.mark.slow)],
+    params=["fixture", "small", pytest.param("national", marks=pytest.mark.slow)],
 )
 def source(request, tmp_path_factory):
     if request.param == "fixture":
         return "fixture", report_data()
-    return "national", national_data(tmp_path_factory)
+    return request.param, demo_data(request.param, tmp_path_factory)
 
 
 @pytest.fixture(scope="module", params=["ko", "en"])
