@@ -95,8 +95,9 @@ def chain_heads(
             if progress:
                 progress(last, result.last_position)
     except MalformedRecord as error:
-        result.failures.append(Failure(error.position, f"FAILED at {error}"))
-        return heads, error.position - 1
+        at = error.position if isinstance(error.position, int) else previous + 1
+        result.failures.append(Failure(at, f"FAILED at {error}"))
+        return heads, at - 1
     for n in wanted[w:]:
         if n <= result.last_position:
             heads[n] = head

@@ -4,9 +4,10 @@ python -m benchmarks.bench_verify [--events 1000000] [--store URL]
 
 Builds the store by writing rows directly in the stored format (realistic
 fact states of ~450 bytes, a seal every 100,000 records), then measures in
-the same run: the raw ceiling (one query over the same rows, the same bytes
-hashed in one tight loop), `verify`, `head_at` (what a first seal costs),
-and `record_seal` continuing from a seal 10,000 records back.
+the same run, after a warm-up read and as the best of two runs each: the raw
+ceiling (one query over the same rows, the same bytes hashed in one tight
+loop), `verify`, `head_at` (what a first seal costs), and `record_seal`
+continuing from a seal 10,000 records back.
 """
 
 import argparse
@@ -98,35 +99,41 @@ def build(url: str, events: int) -> None:
 
 
 def ceiling(url: str) -> tuple[int, str]:
-    """The same rows, the same bytes hashed, one query, no checks, no pages."""
+    """The same rows, the same bytes hashed, in the tightest loop we know: one
+    query read in pages of 2,000 (measured faster than row-at-a-time or larger
+    pages), topics encoded once, no checks, no seals, no gap accounting."""
     frame = struct.Struct(">32sQ16sQQQ").pack
     sha256, fromhex = hashlib.sha256, bytes.fromhex
-    head, count = bytes(32), 0
+    head, count, encoded = bytes(32), 0, {}
     if url.startswith("sqlite"):
         connection = sqlite3.connect(url.removeprefix("sqlite:///"))
-        query = "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events"
-        for position, oid, version, topic, state in connection.execute(query + " ORDER BY rowid"):
-            t = topic.encode()
-            head = sha256(
-                frame(head, position, fromhex(oid), version, len(t), len(state)) + t + state
-            ).digest()
-            count += 1
+        cursor = connection.execute(
+            "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events "
+            "ORDER BY rowid"
+        )
+        while page := cursor.fetchmany(2_000):
+            for position, oid, version, topic, state in page:
+                t = encoded.get(topic) or encoded.setdefault(topic, topic.encode())
+                head = sha256(
+                    frame(head, position, fromhex(oid), version, len(t), len(state)) + t + state
+                ).digest()
+            count += len(page)
         connection.close()
         return count, head.hex()
     base, _, schema = url.partition("?schema=")
     with psycopg.connect(base) as connection:
         with connection.cursor("ceiling", binary=True) as cursor:
-            cursor.itersize = 50_000
             cursor.execute(
                 "SELECT notification_id, uuid_send(originator_id), originator_version, topic, "
                 f'state FROM "{schema or "public"}".{POSTGRES_TABLE} ORDER BY notification_id'
             )
-            for position, oid, version, topic, state in cursor:
-                t = topic.encode()
-                head = sha256(
-                    frame(head, position, oid, version, len(t), len(state)) + t + state
-                ).digest()
-                count += 1
+            while page := cursor.fetchmany(10_000):
+                for position, oid, version, topic, state in page:
+                    t = encoded.get(topic) or encoded.setdefault(topic, topic.encode())
+                    head = sha256(
+                        frame(head, position, oid, version, len(t), len(state)) + t + state
+                    ).digest()
+                count += len(page)
     return count, head.hex()
 
 
@@ -144,6 +151,12 @@ def timed(action: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - started, result
 
 
+def best_of_two(action: Callable[[], Any]) -> tuple[float, Any]:
+    """The faster of two runs: the machine is shared, so the slower one measures others."""
+    first, second = timed(action), timed(action)
+    return min(first, second, key=lambda run: run[0])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000)
@@ -153,10 +166,11 @@ def main() -> None:
         url = args.store or f"sqlite:///{Path(directory) / 'bench.db'}"
         built, _ = timed(lambda: build(url, args.events))
         print(f"built {args.events:,} stored records in {built:.1f} s ({url.split('?')[0]})")
-        ceiling_seconds, (count, raw_head) = timed(lambda: ceiling(url))
-        verify_seconds, result = timed(lambda: run_verify(url))
+        ceiling(url)  # warm-up: every measurement then reads from the same warm cache
+        ceiling_seconds, (count, raw_head) = best_of_two(lambda: ceiling(url))
+        verify_seconds, result = best_of_two(lambda: run_verify(url))
         assert result.ok and result.head == raw_head and result.records == count, result.failures
-        head_seconds, head = timed(lambda: head_at(url, count))
+        head_seconds, head = best_of_two(lambda: head_at(url, count))
         assert head == raw_head
         ledger = open_ledger(url)
         record_seal(ledger)
