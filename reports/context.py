@@ -99,7 +99,7 @@ def plain(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
-        return filters.format_number(value, 0 if float(value).is_integer() else 2)
+        return f"{value:g}" if isinstance(value, float) else str(value)  # years stay 2026
     if isinstance(value, list):
         return ", ".join(plain(v) for v in value)
     return str(value)
@@ -196,7 +196,6 @@ def findings(view: View, figures: Figures) -> list[dict[str, Any]]:
     groups = []
     for finding_id in ids:
         rows = sorted(by_id.get(finding_id, []), key=lambda r: r["year"])
-        total = sum(r.get("count") or 0 for r in rows)
         unit = figures.unit_word(finding_id)
         groups.append(
             {
@@ -204,7 +203,6 @@ def findings(view: View, figures: Figures) -> list[dict[str, Any]]:
                 "kind": finding_id.split(".")[0],
                 "name": m.indicator(finding_id)["name"],
                 "definition": m.indicator(finding_id)["definition"],
-                "total": filters.format_count(total, lang, unit),
                 "rows": [
                     {
                         "year": year_text(r.get("year")),

@@ -1,0 +1,97 @@
+"""The context builders: seals, parameters, statuses, findings, missing extras."""
+
+import pytest
+
+from reports import context
+from reports.messages import load
+from tests.reports.fixtures import report_data, spec_only
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        (None, None),
+        ("", None),
+        ("11634:a050bf", "11634:a050bf"),
+        ({"position": 7, "hash": "ab12"}, "7:ab12"),
+        ({"head": "ab12"}, "ab12"),
+    ],
+)
+def test_chain_head_text(head, expected):
+    assert context.chain_head_text(head) == expected
+
+
+def test_parameter_rows_flatten_nested_values_and_leave_targets_out():
+    parameters = {
+        "early_career_years": 7,
+        "bonus_scheme_first_year": {"excellent_researcher": 2026, "all_staff_integrated": 2027},
+        "at_risk_tolerance": 0.1,
+        "targets": {"coverage.full_time": {"value": 0.5}},
+    }
+    rows = context.parameter_rows(parameters, load("ko"))
+    assert [r["key"] for r in rows] == [
+        "at_risk_tolerance",
+        "bonus_scheme_first_year.all_staff_integrated",
+        "bonus_scheme_first_year.excellent_researcher",
+        "early_career_years",
+    ]
+    assert rows[0]["value"] == "0.1" and rows[1]["value"] == "2027"
+    assert rows[3]["label"] == "신진 기준 기간(년)"
+
+
+def test_target_parameter_rows_follow_indicator_order_and_keep_sources():
+    parameters = {
+        "targets": {
+            "institutes.personnel_cost_coverage": {"value": 1.0, "target_year": 2030},
+            "coverage.all_faculty": {"value": 0.3, "target_year": 2030, "source": "seed"},
+        }
+    }
+    rows = context.target_parameter_rows(parameters, load("en"))
+    assert [r["id"] for r in rows] == ["coverage.all_faculty", "institutes.personnel_cost_coverage"]
+    assert rows[0]["value"] == "30.0%" and rows[0]["source"] == "seed"
+    assert rows[1]["value"] == "100.0%" and rows[1]["source"] == ""
+
+
+@pytest.mark.parametrize(
+    ("status", "key", "icon"),
+    [
+        ("on_track", "on_track", "✔"),
+        ("at_risk", "at_risk", "▲"),
+        ("off_track", "off_track", "✖"),
+        ("insufficient_data", "insufficient_data", "?"),
+        ("something_new", "insufficient_data", "?"),
+        (None, "insufficient_data", "?"),
+    ],
+)
+def test_status_view(status, key, icon):
+    view = context.status_view(status, load("en"))
+    assert (view["key"], view["icon"]) == (key, icon)
+
+
+def test_status_counts_cover_every_status():
+    built = context.build_context(report_data(), "en")
+    counts = {s["key"]: s["count"] for s in built["cover"]["status_counts"]}
+    assert counts == {"on_track": "4", "at_risk": "3", "off_track": "2", "insufficient_data": "1"}
+
+
+def test_scorecard_is_in_indicator_order():
+    built = context.build_context(report_data(), "en")
+    ids = [row["id"] for row in built["scorecard"]]
+    assert ids[:3] == ["coverage.all_faculty", "coverage.full_time", "coverage.early_career"]
+    assert ids[-1] == "institutes.integrated_evaluation_share"
+
+
+def test_findings_keep_at_most_five_event_ids():
+    data = report_data()
+    data["findings"][0]["event_ids"] = [f"E{n}" for n in range(9)]
+    built = context.build_context(data, "en")
+    rows = [r for g in built["findings"] for r in g["rows"] if r["event_ids"][:1] == ["E0"]]
+    assert rows and rows[0]["event_ids"] == ["E0", "E1", "E2", "E3", "E4"]
+
+
+def test_cover_without_summary_shows_no_counts():
+    built = context.build_context(spec_only(report_data()), "en")
+    labels = [fact["label"] for fact in built["cover"]["facts"]]
+    assert labels == ["Ledger position", "Latest event recorded", "Years covered"]
+    assert built["cover"]["synthetic"] is False and built["cover"]["chain_head"] is None
+    assert built["institutes"]["tables"] == []
