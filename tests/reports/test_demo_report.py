@@ -3,6 +3,7 @@
 import pytest
 
 from rnd_ledger.cli import main
+from tests.reports.test_report import assert_self_contained
 
 projections = pytest.importorskip("projections")
 if not hasattr(projections, "compute"):
@@ -26,6 +27,7 @@ def test_demo_report_shows_the_computed_figures(demo, lang):
     assert main(["report", "--store", store, "--out", str(out), "--lang", lang]) == 0
     html = out.read_text(encoding="utf-8")
     assert f'<html lang="{lang}">' in html
+    assert_self_contained(html)
     assert 'class="banner"' in html  # the demo is synthetic
     targets = {t["id"]: t for t in data["targets"]}
     full_time = targets["coverage.full_time"]
