@@ -87,7 +87,7 @@ def current_head(rows: Rows) -> tuple[int, str]:
         last = rows.of_topic(SEAL_TOPIC, stop, last=True)
         if last:
             seal = decode_seal(last[0][0], bytes(last[0][1]))
-            if 0 <= seal.position <= stop and len(seal.head) == 64:
+            if 0 <= seal.position < seal.stored_at <= stop and len(seal.head) == 64:
                 start, head = seal.position, bytes.fromhex(seal.head)
     except (UnreadableSeal, ValueError):
         start, head = 0, GENESIS  # recompute from the start

@@ -1,5 +1,6 @@
 """record_seal: N is the newest position, the seal is stored after it, heads agree."""
 
+import orjson
 import pytest
 
 import audit.seal
@@ -39,6 +40,14 @@ def test_incremental_seal_recomputes_when_the_last_seal_is_unreadable(ledger, in
     add_researchers(intake, 3, 2)
     position, head = record_seal(ledger)
     assert (position, head) == (5, head_at(store_url, 5))
+
+
+def test_incremental_seal_ignores_a_seal_claiming_its_own_position(ledger, intake, store_url):
+    add_researchers(intake, 1, 2)
+    record_seal(ledger)  # at 3, covering 1-2
+    forged = orjson.dumps({"position": 3, "head": "00" * 32})
+    execute(store_url, "UPDATE {t} SET state = {p} WHERE {pos} = 3", (forged,))
+    assert record_seal(ledger) == (3, head_at(store_url, 3))
 
 
 def test_writers_during_a_seal_are_not_covered(ledger, intake, store_url, monkeypatch):

@@ -54,6 +54,16 @@ def test_change_after_a_good_seal_names_the_range_to_look_at(store_url, sealed):
     )
 
 
+def test_rewritten_seal_fails_itself_first(store_url, sealed):
+    forged = fetch_state(store_url, 6).replace(sealed[0][1].encode(), b"ab" * 32)
+    execute(store_url, "UPDATE {t} SET state = {p} WHERE {pos} = 6", (forged,))
+    result = check(store_url)
+    assert [f.message.split(" covering")[0] for f in result.failures] == [
+        "FAILED seal 1 at position 6",
+        "FAILED seal 2 at position 10",  # it covers the rewritten seal's bytes
+    ]
+
+
 def test_changed_topic_or_version_fails(store_url, sealed):
     execute(store_url, "UPDATE {t} SET originator_version = 2 WHERE {pos} = 2")
     assert "seal 1 at position 6" in first_failure(check(store_url))
