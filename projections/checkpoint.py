@@ -19,10 +19,12 @@ from pathlib import Path
 
 import polars as pl
 
-from projections.facts import PAYLOADS, Facts
+from projections.facts import ENVELOPE, PAYLOADS, Facts
 from projections.source import Store
 
-FORMAT = hashlib.sha256(("v1" + repr(sorted(PAYLOADS.items()))).encode()).hexdigest()[:16]
+FORMAT = hashlib.sha256(
+    ("v1" + repr(ENVELOPE) + repr(sorted(PAYLOADS.items()))).encode()
+).hexdigest()[:16]
 DIR_ENV = "RND_LEDGER_PROJECTIONS_DIR"
 MAX_PARTS = 8
 

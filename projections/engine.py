@@ -9,7 +9,15 @@ import polars as pl
 from projections import checkpoint
 from projections.errors import ProjectionError
 from projections.facts import Facts, decode_chunk
-from projections.source import Store, max_position, open_store, record_at, record_times, records
+from projections.source import (
+    Store,
+    max_position,
+    open_store,
+    prefetched,
+    record_at,
+    record_times,
+    records,
+)
 
 
 @dataclass(frozen=True)
@@ -76,7 +84,7 @@ def load_facts(
             facts = loaded
     after = facts.position
     added = Facts()
-    for chunk in records(store, after, cut.upto):
+    for chunk in prefetched(records(store, after, cut.upto)):
         if cut.excluded:
             chunk = chunk.filter(~pl.col("position").is_in(list(cut.excluded)))
         added.add(decode_chunk(chunk))

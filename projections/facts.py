@@ -17,7 +17,6 @@ from domain.history import REJECTION_TOPIC, fact_topics
 S, I64, F64, B, D = pl.String, pl.Int64, pl.Float64, pl.Boolean, pl.Date
 
 ENVELOPE = {
-    "timestamp": S,
     "event_id": S,
     "source": S,
     "subject_id": S,
@@ -205,7 +204,7 @@ class Facts:
             frame = self.frame(event_type)
             if retracted.len():
                 frame = frame.filter(~pl.col("event_id").is_in(retracted.implode()))
-            result[event_type] = frame.sort("position")
+            result[event_type] = frame  # appended in position order
         return result
 
 

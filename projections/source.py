@@ -10,6 +10,8 @@ import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from queue import Queue
+from threading import Thread
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import polars as pl
@@ -120,6 +122,31 @@ def records(store: Store, after: int = 0, upto: int | None = None) -> Iterator[p
             pending, rows = [], 0
     if rows:
         yield pl.from_arrow(pa.Table.from_batches(pending))  # type: ignore[misc]
+
+
+def prefetched(chunks: Iterator[pl.DataFrame], depth: int = 2) -> Iterator[pl.DataFrame]:
+    """Read the next chunks in a thread while the caller decodes this one (the
+    driver and Polars both release the GIL, so reading and decoding overlap)."""
+    queue: Queue = Queue(maxsize=depth)
+    done = object()
+
+    def produce() -> None:
+        try:
+            for chunk in chunks:
+                queue.put(chunk)
+        except BaseException as error:  # handed to the consumer, raised there
+            queue.put(error)
+            return
+        queue.put(done)
+
+    Thread(target=produce, daemon=True).start()
+    while True:
+        item = queue.get()
+        if item is done:
+            return
+        if isinstance(item, BaseException):
+            raise item
+        yield item
 
 
 def record_times(store: Store, upto: int | None = None) -> pl.DataFrame:
