@@ -18,7 +18,6 @@ from domain.ledger import Ledger
 
 GENESIS = bytes(32)
 _FRAME = struct.Struct(">32sQ16sQQQ")  # previous head, position, id, version, lengths
-ROW_WIDTH = 5
 
 Row = Sequence[Any]  # (position, originator_id, originator_version, topic, state)
 

@@ -71,11 +71,6 @@ def decode_seal(stored_at: int, state: bytes) -> SealRecord:
     return SealRecord(stored_at, position, head)
 
 
-def stored_seals(rows: Rows, stop: int) -> list[SealRecord]:
-    """Every seal recorded at positions ≤ stop, in position order."""
-    return [decode_seal(at, bytes(state)) for at, state in rows.of_topic(SEAL_TOPIC, stop)]
-
-
 def current_head(rows: Rows) -> tuple[int, str]:
     """(N, head over positions ≤ N) for the newest position N, continuing the
     chain from the newest stored seal when there is one (cheap: only the

@@ -4,6 +4,7 @@ import argparse
 import time
 from pathlib import Path
 
+from audit.chain import MalformedRecord
 from audit.rows import open_rows
 from audit.seal import format_seal, parse_seal, record_seal
 from audit.verify import Progress, Result, verify
@@ -51,6 +52,9 @@ def run_seal(args: argparse.Namespace) -> int:
     ledger = open_ledger(store_url(args.store))
     try:
         position, head = record_seal(ledger)
+    except MalformedRecord as error:
+        print(f"seal: not sealed: the chain breaks at {error}; see rnd-ledger verify")
+        return 1
     finally:
         ledger.close()
     print(format_seal(position, head))

@@ -92,3 +92,15 @@ def test_verify_reports_progress_on_stderr(ingested, capsys, monkeypatch):
     monkeypatch.setattr(audit_commands, "PROGRESS_EVERY_SECONDS", 0.0)
     assert main(["verify", "--store", store_url]) == 0
     assert "verify: position 4 of 4 (100%)" in capsys.readouterr().err
+
+
+def test_seal_refuses_a_broken_chain(tmp_path, sqlite_url, capsys):
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(jsonl([event("ResearcherRegistered", f"R{i}") for i in range(3)]))
+    assert main(["ingest", str(path), "--store", sqlite_url, "--no-seal"]) == 0
+    execute(sqlite_url, "UPDATE {t} SET originator_id = 'nope' WHERE {pos} = 2")
+    capsys.readouterr()
+    assert main(["seal", "--store", sqlite_url]) == 1
+    assert capsys.readouterr().out.startswith(
+        "seal: not sealed: the chain breaks at position 2: originator_id 'nope'"
+    )
