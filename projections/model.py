@@ -74,8 +74,16 @@ class Model:
                 end_on="end_on",
             )
         )
+        awarded_at = award.select(subject_id="grant_id", award_position="award_position")
+
+        def after_award(frame: pl.DataFrame) -> pl.DataFrame:
+            """Facts about the current award (a retracted award's amendments stay with it)."""
+            return frame.join(awarded_at, on="subject_id").filter(
+                pl.col("position") > pl.col("award_position")
+            )
+
         amended = (
-            self.eff["GrantAmended"]
+            after_award(self.eff["GrantAmended"])
             .filter(pl.col("end_on").is_not_null())
             .sort("position")
             .group_by("subject_id", maintain_order=True)
@@ -88,7 +96,7 @@ class Model:
             )
         )
         terminated = (
-            self.eff["GrantTerminated"]
+            after_award(self.eff["GrantTerminated"])
             .sort(["effective_on", "position"])
             .group_by("subject_id", maintain_order=True)
             .first()

@@ -1,0 +1,58 @@
+"""Smaller histories for single rules of indicators.md."""
+
+from tests.builders import event, retraction
+from tests.integration.helpers import send
+from tests.projections.conftest import series
+
+
+def award(gid, rid, start, end, program="mid_career"):
+    payload = {
+        "researcher_id": rid,
+        "institution_id": "U1",
+        "program": program,
+        "field": "engineering",
+        "start_on": start,
+        "end_on": end,
+        "annual_amount_krw": 1,
+    }
+    return event("GrantAwarded", gid, payload=payload)
+
+
+def test_a_new_award_after_a_retracted_one_is_not_cut_by_the_old_amendment(
+    intake, store_url, compute_in
+):
+    first = award("G10", "R1", "2026-01-01", "2030-12-31", "basic_small")
+    send(
+        intake, first, event("GrantAmended", "G10", payload={"end_on": "2026-12-31", "reason": "x"})
+    )
+    send(intake, retraction(first), award("G10", "R1", "2026-01-01", "2028-12-31", "basic_small"))
+    result = compute_in(store_url)
+    assert series(result, "longterm.basic_small_active") == [1, 1, 1, 0, 0]  # 2026..2030
+
+
+def test_retracted_registration_makes_the_researcher_unknown(intake, store_url, compute_in):
+    registered = event("ResearcherRegistered", "R1")
+    census = event("FacultyCensusReported", "U1")  # 2026: 100 full-time
+    send(intake, registered, census, award("G1", "R1", "2026-01-01", "2026-12-31"))
+    before = compute_in(store_url, use_checkpoint=False)
+    send(intake, retraction(registered))
+    after = compute_in(store_url)
+    assert series(before, "coverage.full_time")[0] == (1, 100, 0.01)
+    assert series(after, "coverage.full_time")[0] == (0, 100, 0.0)
+    assert series(after, "dq.grants_unknown_researcher") == [1, 0, 0, 0, 0]
+    assert after == compute_in(store_url, use_checkpoint=False)
+
+
+def test_an_empty_store_has_no_rows_and_no_data(store_url, ledger, compute_in):
+    result = compute_in(store_url)
+    assert result["as_of"] == {"position": 0, "recorded_at": None}
+    assert result["indicators"] == [] and result["breakdowns"] == []
+    assert result["summary"]["first_year"] is None
+    assert {t["status"] for t in result["targets"]} == {"insufficient_data"}
+
+
+def test_years_run_to_the_latest_year_named_past_2030(intake, store_url, compute_in):
+    send(intake, event("SpecialHiringCompleted", "K1", payload={"year": 2032, "hires": 2}))
+    result = compute_in(store_url)
+    assert series(result, "institutes.special_hires") == [2]
+    assert {r["year"] for r in result["indicators"]} == {2032}
