@@ -99,6 +99,8 @@ def print_result(result: Result) -> None:
         f"{result.seals:,} seals, {result.expected:,} expected seals; "
         f"head {format_seal(result.last_position, result.head)}"
     )
+    if not result.seals and not result.expected:
+        print("verify: no seals to check against: keep one outside the store (rnd-ledger seal)")
 
 
 def progress_printer() -> Progress:

@@ -37,7 +37,7 @@ def test_verify_intact_store_exits_0_with_a_summary(ingested, capsys):
     assert main(["verify", "--store", store_url, "--expect", kept]) == 0
     out = capsys.readouterr().out
     summary = "verify: OK 4 records (positions 1-4), 1 seals, 1 expected seals; head 4:"
-    assert out.startswith(summary)
+    assert out.startswith(summary) and "no seals" not in out
 
 
 def test_verify_tampered_store_exits_1_naming_the_seal(ingested, capsys):
@@ -103,4 +103,15 @@ def test_seal_refuses_a_broken_chain(tmp_path, sqlite_url, capsys):
     assert main(["seal", "--store", sqlite_url]) == 1
     assert capsys.readouterr().out.startswith(
         "seal: not sealed: the chain breaks at position 2: originator_id 'nope'"
+    )
+
+
+def test_verify_without_any_seal_says_so(tmp_path, sqlite_url, capsys):
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(jsonl([event("ResearcherRegistered", "R1")]))
+    assert main(["ingest", str(path), "--store", sqlite_url, "--no-seal"]) == 0
+    capsys.readouterr()
+    assert main(["verify", "--store", sqlite_url]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "verify: no seals to check against: keep one outside the store (rnd-ledger seal)"
     )
