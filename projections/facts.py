@@ -203,7 +203,9 @@ class Facts:
                 continue
             frame = self.frame(event_type)
             if retracted.len():
-                frame = frame.filter(~pl.col("event_id").is_in(retracted.implode()))
+                hit = frame["event_id"].is_in(retracted.implode())
+                if hit.any():  # filter (and copy) only the frames a retraction touches
+                    frame = frame.filter(~hit)
             result[event_type] = frame  # appended in position order
         return result
 
