@@ -13,6 +13,8 @@ T = TypeVar("T")
 
 RECONNECT_BACKOFF_MAX_MS = 5_000  # mid-run broker loss: retry at most every 5 s
 KAFKA_LOG_EVERY_SECONDS = 10.0
+# kafka-python's own profiling note (its IO loop ran a slow task): not for operators.
+NOT_OPERATIONAL = "blocking the event loop"
 
 
 class BrokerUnavailable(Exception):
@@ -66,6 +68,8 @@ class RareLines(logging.Handler):
         self.held = 0
 
     def emit(self, record: logging.LogRecord) -> None:
+        if NOT_OPERATIONAL in str(record.msg):
+            return
         now = time.monotonic()
         if now - self.last < self.every:
             self.held += 1

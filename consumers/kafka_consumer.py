@@ -142,6 +142,7 @@ class KafkaIngest:
         self.seal_every = seal_every
         self.summary = Summary()
         self.stopping = False
+        self.incomplete = False  # stopped with a batch decided but not committed
         self.generation = 0
         self.assigned_once = False
         self.positions: dict[TopicPartition, int] = {}
@@ -179,6 +180,7 @@ class KafkaIngest:
                     break
                 self.progress.maybe_log()
         except Interrupted as interrupted:
+            self.incomplete = True
             self.log(
                 f"stopped before the batch in hand was committed ({interrupted}); "
                 "it will be read again on the next run"
@@ -259,7 +261,9 @@ class KafkaIngest:
         forwarded: set[tuple[str, int, int]] = set()
         for attempt in range(1, MAX_ATTEMPTS + 1):
             if attempt > 1:  # another consumer may have recorded some of these first
-                batch = Batch.of(held, owners, self.recorded(held))
+                floor = self.recorded(held)
+                batch = Batch.of(held, owners, floor)
+                self.log_skipped(held, floor)
             if not batch.messages:
                 outcomes: list[Outcome] = []
                 break
@@ -298,6 +302,15 @@ class KafkaIngest:
         if pairs:
             self.dead_letters.send([r for r, _ in pairs], [o for _, o in pairs])
             done.update((r.topic, r.partition, r.offset) for r, _ in pairs)
+
+    def log_skipped(self, held: Mapping[TopicPartition, Sequence[Any]], floor: Mapping) -> None:
+        for tp, records in held.items():
+            skipped = sum(1 for r in records if r.offset < floor[tp])
+            if skipped:
+                self.log(
+                    f"{tp.topic}:{tp.partition}: skipped {skipped:,} records below offset "
+                    f"{floor[tp]:,}, which the ledger has already recorded"
+                )
 
     def recorded(self, held: Mapping[TopicPartition, Any]) -> dict[TopicPartition, int]:
         return {tp: self.intake.ledger.resume_point(tracking_name(*tp)) for tp in held}

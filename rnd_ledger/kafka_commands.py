@@ -182,7 +182,7 @@ def run_consume(args: argparse.Namespace) -> int:
     with stop_on_signals(ingest.stop):
         summary = ingest.run()
     print_summary(summary, time.monotonic() - started, redact_password(url), ledger.position())
-    return 0
+    return 1 if ingest.incomplete else 0
 
 
 def run_publish(args: argparse.Namespace) -> int:

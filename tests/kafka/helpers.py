@@ -80,7 +80,7 @@ def consume(
     store: str,
     *topics: str,
     group: str | None = None,
-    idle: float = 1.5,
+    idle: float = 1.0,
     extra: tuple[str, ...] = (),
 ) -> subprocess.CompletedProcess:
     """`rnd-ledger consume … --until-idle` to the end; fails the test on a non-zero exit."""

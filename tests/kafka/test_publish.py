@@ -1,0 +1,73 @@
+"""`rnd-ledger publish`: invalid messages are listed with line and reason, never sent."""
+
+import pytest
+
+from consumers.kafka_publisher import check_message
+from contract.policy import load_policy
+from contract.validation import ContractViolation
+from tests.builders import event, line
+from tests.kafka.helpers import new_topic, read_topic, run
+
+pytestmark = pytest.mark.kafka
+
+
+def test_invalid_messages_are_listed_and_not_sent_valid_ones_are(broker, tmp_path):
+    topic = new_topic(broker, partitions=2)
+    valid = [event("ResearcherRegistered", "R1"), event("GrantAwarded", "G1")]
+    rows = [
+        line(valid[0]),
+        b"not json",  # line 2
+        line(event("GrantAwarded", "G2", source="MOE")),  # line 3: MOE may not award grants
+        b"",  # blank lines are skipped, not counted
+        line(event("InstituteRegistered", "KIST", payload_update={"name_en": "010-1234-5678"})),
+        line(valid[1]),
+        line({**event("ResearcherDeparted", "R1"), "schema_version": 2}),  # line 7
+    ]
+    source = tmp_path / "agency.jsonl"
+    source.write_bytes(b"\n".join(rows) + b"\n")
+
+    done = run("publish", "--bootstrap-servers", broker, "--topic", topic, str(source))
+
+    assert done.returncode == 1, done.stderr
+    listed = {
+        int(parts[1]): parts[2]
+        for parts in (row.split() for row in done.stdout.splitlines())
+        if len(parts) > 2 and parts[0] == "agency.jsonl"
+    }
+    assert listed == {
+        2: "malformed_json",
+        3: "unauthorized_source",
+        5: "pii_detected",
+        7: "unknown_event_type",
+    }
+    assert "010-1234-5678" not in done.stdout
+    assert "Sent 2 messages" in done.stdout
+    sent = read_topic(broker, topic, expect=2)
+    assert sorted(r.value for r in sent) == sorted(line(m) for m in valid)
+    assert sorted(r.key for r in sent) == [b"G1", b"R1"]
+
+
+def test_nothing_valid_sends_nothing_and_needs_no_broker(tmp_path):
+    source = tmp_path / "bad.jsonl"
+    source.write_bytes(b"[1, 2]\n")
+    done = run("publish", "--bootstrap-servers", "127.0.0.1:9", "--topic", "t", str(source))
+    assert done.returncode == 1
+    assert "malformed_json" in done.stdout and "Sent nothing" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("message", "reason"),
+    [
+        (event("GrantAwarded", "G1", payload_update={"annual_amount_krw": -1}), "schema_invalid"),
+        (event("BlockFundingSpent", "U1", source="U2"), "unauthorized_source"),
+        ({**event("GrantAwarded", "G1"), "event_type": "GrantGiven"}, "unknown_event_type"),
+    ],
+)
+def test_check_message_applies_every_ledger_free_check(message, reason):
+    with pytest.raises(ContractViolation) as raised:
+        check_message(line(message), load_policy())
+    assert raised.value.reason == reason
+
+
+def test_check_message_returns_the_key():
+    assert check_message(line(event("GrantAwarded", "G7")), load_policy()) == "G7"

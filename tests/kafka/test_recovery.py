@@ -1,0 +1,137 @@
+"""Crash, shutdown and sharing: the ledger stays exactly one clean run's."""
+
+import json
+import re
+import signal
+import subprocess
+import time
+import uuid
+
+import pytest
+from kafka import KafkaConsumer, TopicPartition
+
+from rnd_ledger.bootstrap import open_ledger
+from tests.builders import event
+from tests.e2e.test_crash import position
+from tests.kafka.helpers import (
+    FAST_GROUP,
+    cli,
+    consume,
+    exported,
+    new_topic,
+    produce,
+    rejection_records,
+    summary_counts,
+)
+
+pytestmark = pytest.mark.kafka
+
+
+def stream(subjects: int) -> list[dict]:
+    """Three messages per subject; every 100th a rejected second award."""
+    messages = []
+    for i in range(subjects):
+        messages.append(event("ResearcherRegistered", f"R{i}"))
+        messages.append(event("GrantAwarded", f"G{i}", payload_update={"researcher_id": f"R{i}"}))
+        if i % 100 == 0:
+            messages.append(event("GrantAwarded", f"G{i}"))  # already_exists
+        else:
+            messages.append(event("GrantFundsDisbursed", f"G{i}"))
+    return messages
+
+
+def start(broker: str, store: str, topic: str, group: str, *extra: str) -> subprocess.Popen:
+    args = ["consume", "--bootstrap-servers", broker, "--topic", topic, "--group", group]
+    return subprocess.Popen(
+        cli(*args, "--store", store, *FAST_GROUP, *extra),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_for_position(store: str, at_least: int, process: subprocess.Popen, limit: float = 60):
+    deadline = time.monotonic() + limit
+    while position(store) < at_least and time.monotonic() < deadline:
+        assert process.poll() is None, process.communicate()
+        time.sleep(0.01)
+    return position(store)
+
+
+def ledger_state(store: str) -> tuple[list, list]:
+    """Accepted facts and rejection records, in a partition-interleaving-free order."""
+    facts = sorted(json.dumps(e, sort_keys=True) for e in exported(store))
+    rejections = sorted(json.dumps(r, sort_keys=True) for r in rejection_records(store))
+    return facts, rejections
+
+
+def test_sigkill_mid_stream_then_restart_equals_one_clean_run(broker, tmp_path):
+    topic = new_topic(broker, partitions=3)
+    messages = stream(4_000)
+    produce(broker, topic, messages)
+    store, group = f"sqlite:///{tmp_path / 'crashed.db'}", f"g-{uuid.uuid4().hex[:8]}"
+
+    process = start(broker, store, topic, group, "--batch-size", "100")
+    wait_for_position(store, 1_000, process)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    killed_at = position(store)
+    assert 0 < killed_at < len(messages), "the kill must land mid-stream"
+    consume(broker, store, topic, group=group)
+
+    clean = f"sqlite:///{tmp_path / 'clean.db'}"
+    consume(broker, clean, topic)
+    facts, rejections = ledger_state(store)
+    assert (facts, rejections) == ledger_state(clean)
+    assert len(facts) == len(messages) - 40 and len(rejections) == 40
+    assert len({json.loads(f)["event_id"] for f in facts}) == len(facts), "no duplicate"
+    assert position(store) == position(clean)
+
+
+def test_sigterm_finishes_commits_and_exits_zero(broker, sqlite_url):
+    topic = new_topic(broker, partitions=2)
+    messages = stream(700)
+    produce(broker, topic, messages)
+    group = f"g-{uuid.uuid4().hex[:8]}"
+    process = start(broker, sqlite_url, topic, group)
+    wait_for_position(sqlite_url, len(messages), process)
+
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=30)
+
+    assert process.returncode == 0, err
+    assert "SIGTERM: finishing the batch in hand" in err
+    assert summary_counts(out)["accepted"] == len(messages) - 7
+    committed = KafkaConsumer(bootstrap_servers=broker, group_id=group, enable_auto_commit=False)
+    try:
+        offsets = [committed.committed(TopicPartition(topic, p)) or 0 for p in (0, 1)]
+    finally:
+        committed.close()
+    assert sum(offsets) == len(messages), "the group's offsets were committed"
+
+
+def test_two_consumers_in_one_group_share_partitions_and_store_each_message_once(
+    broker, sqlite_url
+):
+    topic = new_topic(broker, partitions=3)
+    messages = stream(3_000)
+    produce(broker, topic, messages)
+    group = f"g-{uuid.uuid4().hex[:8]}"
+    # Create the store first: two processes creating one fresh SQLite store at the
+    # same instant race on eventsourcing's tracking-table migration row.
+    open_ledger(sqlite_url).close()
+    processes = [
+        start(broker, sqlite_url, topic, group, "--until-idle", "3", "--batch-size", "500")
+        for _ in range(2)
+    ]
+    results = [p.communicate(timeout=90) for p in processes]
+
+    assert [p.returncode for p in processes] == [0, 0], [err for _, err in results]
+    for _, err in results:
+        owned = re.findall(rf"{topic}:(\d)@", err)
+        assert owned, f"each consumer was assigned partitions:\n{err}"
+    handled = [summary_counts(out) for out, _ in results]
+    assert sum(h["accepted"] + h["rejected"] + h["duplicate"] for h in handled) == len(messages)
+    facts = exported(sqlite_url)
+    assert len(facts) == len({f["event_id"] for f in facts}) == len(messages) - 30
+    assert len(rejection_records(sqlite_url)) == 30
