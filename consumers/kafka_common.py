@@ -66,10 +66,12 @@ class RareLines(logging.Handler):
         self.every = every
         self.last = float("-inf")
         self.held = 0
+        self.total = 0  # every warning or error, for the progress line
 
     def emit(self, record: logging.LogRecord) -> None:
         if NOT_OPERATIONAL in str(record.msg):
             return
+        self.total += 1
         now = time.monotonic()
         if now - self.last < self.every:
             self.held += 1
@@ -88,3 +90,9 @@ def quiet_kafka_log(write: Callable[[str], None], every: float = KAFKA_LOG_EVERY
     logger.addHandler(RareLines(write, every))
     logger.setLevel(logging.WARNING)
     logger.propagate = False
+
+
+def kafka_warnings() -> int:
+    """How many warnings and errors kafka-python has logged in this process so far."""
+    handlers = logging.getLogger("kafka").handlers
+    return sum(h.total for h in handlers if isinstance(h, RareLines))

@@ -26,7 +26,12 @@ from kafka.structs import OffsetAndMetadata
 
 from consumers.dead_letters import DeadLetters, Interrupted
 from consumers.intake import Intake, Message, Outcome, Summary
-from consumers.kafka_common import CONNECT_TIMEOUT_SECONDS, client_settings, connect
+from consumers.kafka_common import (
+    CONNECT_TIMEOUT_SECONDS,
+    client_settings,
+    connect,
+    kafka_warnings,
+)
 from domain.ledger import ConcurrentWrite
 
 MAX_ATTEMPTS = 5
@@ -354,6 +359,7 @@ class Progress:
         self.every = every
         self.last = time.monotonic()
         self.since_last = 0
+        self.warnings = kafka_warnings()
 
     def count(self, outcomes: list[Outcome]) -> None:
         self.since_last += len(outcomes)
@@ -370,9 +376,11 @@ class Progress:
             f"{tp.topic}:{tp.partition}={'?' if n is None else f'{n:,}'}"
             for tp, n in self.ingest.lag().items()
         )
+        warnings, self.warnings = kafka_warnings() - self.warnings, kafka_warnings()
+        trouble = f"; {warnings:,} kafka warnings (connection?)" if warnings else ""
         self.ingest.log(
             f"consume: {rate:,.0f} events/s; total {s.total:,}: accepted {s.accepted:,}, "
             f"duplicate {s.duplicate:,}, rejected {sum(s.rejected.values()):,}; "
-            f"lag {lag or '-'}"
+            f"lag {lag or '-'}{trouble}"
         )
         self.last, self.since_last = now, 0

@@ -10,8 +10,12 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
+
+from tests.kafka.proxy import Proxy
 
 REQUIRE_ENV = "RND_LEDGER_REQUIRE_KAFKA"
 START_TIMEOUT_SECONDS = 15.0
@@ -48,22 +52,42 @@ def wait_until_listening(port: int, process: subprocess.Popen) -> None:
     raise RuntimeError(f"the broker did not listen on port {port} within {START_TIMEOUT_SECONDS} s")
 
 
-@pytest.fixture(scope="session")
-def broker(tmp_path_factory) -> Iterator[str]:
-    """bootstrap servers (HOST:PORT) of a running broker."""
+@contextmanager
+def running_broker(log: Path, advertised_port: int | None = None) -> Iterator[int]:
+    """A broker on a free port (yielded); it advertises `advertised_port` if given."""
     binary = broker_binary()
     port = free_port()
-    url = f"tcp://127.0.0.1:{port}"
-    log = tmp_path_factory.mktemp("tansu") / "broker.log"
+    advertised = f"tcp://127.0.0.1:{advertised_port or port}"
     with open(log, "wb") as out:
         process = subprocess.Popen(
-            [binary, "broker", "--listener-url", url, "--advertised-listener-url", url],
+            [binary, "broker", "--listener-url", f"tcp://127.0.0.1:{port}",
+             "--advertised-listener-url", advertised],
             stdout=out,
             stderr=subprocess.STDOUT,
-        )
+        )  # fmt: skip
     try:
         wait_until_listening(port, process)
-        yield f"127.0.0.1:{port}"
+        yield port
     finally:
         process.kill()  # memory storage: nothing to flush, and SIGTERM takes it seconds
         process.wait()
+
+
+@pytest.fixture(scope="session")
+def broker(tmp_path_factory) -> Iterator[str]:
+    """bootstrap servers (HOST:PORT) of a running broker."""
+    with running_broker(tmp_path_factory.mktemp("tansu") / "broker.log") as port:
+        yield f"127.0.0.1:{port}"
+
+
+@pytest.fixture
+def broker_behind_proxy(tmp_path) -> Iterator[tuple[str, Proxy]]:
+    """A broker of its own that clients reach through a proxy the test can cut."""
+    proxy_port = free_port()
+    with running_broker(tmp_path / "broker.log", advertised_port=proxy_port) as port:
+        proxy = Proxy(proxy_port, port)
+        proxy.restore()
+        try:
+            yield f"127.0.0.1:{proxy_port}", proxy
+        finally:
+            proxy.cut()

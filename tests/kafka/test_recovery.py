@@ -135,3 +135,27 @@ def test_two_consumers_in_one_group_share_partitions_and_store_each_message_once
     facts = exported(sqlite_url)
     assert len(facts) == len({f["event_id"] for f in facts}) == len(messages) - 30
     assert len(rejection_records(sqlite_url)) == 30
+
+
+def test_broker_lost_mid_run_consume_waits_and_then_goes_on(broker_behind_proxy, sqlite_url):
+    broker, proxy = broker_behind_proxy
+    topic = new_topic(broker, partitions=2)
+    before, after = stream(100), stream(200)[300:]
+    produce(broker, topic, before)
+    process = start(broker, sqlite_url, topic, f"g-{uuid.uuid4().hex[:8]}", "--log-every", "1")
+    wait_for_position(sqlite_url, len(before), process)
+
+    proxy.cut()
+    time.sleep(4)
+    assert process.poll() is None, "consume keeps running while the broker is away"
+    proxy.restore()
+    produce(broker, topic, after)
+    wait_for_position(sqlite_url, len(before) + len(after), process, limit=45)
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=30)
+
+    assert process.returncode == 0, err
+    assert "kafka warnings" in err, "the outage shows in the progress lines"
+    facts = exported(sqlite_url)
+    assert len(facts) == len({f["event_id"] for f in facts}) == len(before + after) - 2
+    assert summary_counts(out)["rejected"] == 2
