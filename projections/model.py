@@ -246,7 +246,6 @@ class Model:
                 "state_event_id",
                 "reg_event_id",
             )
-            .sort(["researcher_id", "year"])
         )
 
     @cached_property
