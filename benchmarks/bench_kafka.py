@@ -9,7 +9,9 @@ onto a topic with 3 partitions, keyed by subject_id, then measures:
 - ceiling: kafka-python consuming the same records in a consumer group and
   doing nothing with them;
 - end to end: `consume`'s loop (KafkaIngest) deciding, recording and
-  committing every record into a fresh SQLite ledger.
+  committing every record into a fresh SQLite ledger;
+- for reference, the same messages through the file path (`ingest`): what
+  the intake itself costs, so the Kafka overhead is the difference.
 
 Both are timed from the first record received to the last record handled
 (the ~3 s group join is reported separately), and printed as a markdown table.
@@ -29,7 +31,8 @@ import orjson
 from kafka import KafkaConsumer, KafkaProducer
 from kafka.admin import KafkaAdminClient, NewTopic
 
-from consumers.intake import Intake
+from consumers.files import ingest_file
+from consumers.intake import Intake, Summary
 from consumers.kafka_consumer import ConsumeSettings, KafkaIngest
 from contract.policy import load_policy
 from demo.generate import generate
@@ -117,6 +120,20 @@ def end_to_end(broker: str, topic: str, store: str, batch_size: int) -> tuple[fl
     return seconds, ingest.first_record_at - ingest.started, summary.total
 
 
+def file_ingest(lines: list[bytes], directory: Path, batch_size: int) -> float:
+    """The same messages through the file path (no Kafka): the intake's own speed."""
+    path = directory / "same.jsonl"
+    path.write_bytes(b"".join(lines))
+    ledger = open_ledger(f"sqlite:///{directory / 'file.db'}")
+    summary = Summary()
+    started = time.perf_counter()
+    ingest_file(Intake(ledger, load_policy()), str(path), summary, batch_lines=batch_size)
+    seconds = time.perf_counter() - started
+    ledger.close()
+    assert summary.total == len(lines)
+    return seconds
+
+
 def row(name: str, count: int, seconds: float, ceiling_seconds: float | None, goal: str, met):
     rate = count / seconds if seconds else 0.0
     ratio = f"{ceiling_seconds / seconds:.2f}" if ceiling_seconds else "-"
@@ -139,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory() as directory:
             store = f"sqlite:///{Path(directory) / 'bench.db'}"
             e2e_seconds, e2e_join, handled = end_to_end(broker, topic, store, args.batch_size)
+            file_seconds = file_ingest(lines, Path(directory), args.batch_size)
     finally:
         process.kill()
         process.wait()
@@ -152,6 +170,8 @@ def main(argv: list[str] | None = None) -> int:
     rate = len(lines) / e2e_seconds
     print(row("consume → SQLite ledger", len(lines), e2e_seconds, ceiling_seconds,
               f"≥ {GOAL:,}/s", rate >= GOAL))  # fmt: skip
+    print(row("same messages by file (`ingest`, no Kafka)", len(lines), file_seconds, None,
+              "-", None))  # fmt: skip
     print(f"\nGroup join before the first record: ceiling {ceiling_join:.1f} s, "
           f"consume {e2e_join:.1f} s (not in the times above).")  # fmt: skip
     return 0
