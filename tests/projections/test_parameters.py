@@ -1,0 +1,57 @@
+"""The shipped parameters: the defaults of indicators.md, each with its source."""
+
+import tomllib
+from datetime import date
+
+import pytest
+
+from projections.parameters import ParameterError, default_text, load_parameters
+
+DEFAULT_TARGETS = {
+    "coverage.all_faculty": (0.30, 2030),
+    "coverage.full_time": (0.50, 2030),
+    "coverage.early_career": (0.70, 2030),
+    "budget.basic_research_share": (0.10, 2030),
+    "young.researchers_supported": (10_000, 2030),
+    "evaluation.stage_after_abolition": (0, 2030),
+    "ai_centers.designated": (40, 2030),
+    "ai_centers.researchers_trained": (2_000, 2030),
+    "institutes.personnel_cost_coverage": (1.00, 2030),
+    "institutes.integrated_evaluation_share": (1.00, 2030),
+}
+
+
+def test_defaults_are_those_of_the_spec():
+    params = load_parameters()
+    assert params.early_career_years == 7
+    assert params.stage_evaluation_abolished_on == date(2026, 1, 1)
+    assert params.integrated_evaluation_from == 2026
+    assert params.schemes == {"excellent_researcher": 2026, "all_staff_integrated": 2027}
+    assert {k: (t.value, t.target_year) for k, t in params.targets.items()} == DEFAULT_TARGETS
+    assert params.targets["institutes.integrated_evaluation_share"].from_year == 2026
+
+
+def test_every_target_names_its_source():
+    raw = tomllib.loads(default_text())
+    for key, target in raw["targets"].items():
+        assert len(target["source"]) > 20, key
+
+
+def test_a_partial_file_keeps_the_other_defaults(tmp_path):
+    path = tmp_path / "p.toml"
+    path.write_text("[schemes]\nall_staff_integrated = 2028\n")
+    params = load_parameters(str(path))
+    assert params.schemes == {"excellent_researcher": 2026, "all_staff_integrated": 2028}
+    assert params.as_json()["file"] == str(path)
+    assert params.as_json()["bonus_scheme_first_year"]["all_staff_integrated"] == 2028
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["[status]\nforecast_window_years = 1\n", "not toml [", '[targets."x"]\nvalue = "high"\n'],
+)
+def test_bad_files_are_refused(tmp_path, text):
+    path = tmp_path / "p.toml"
+    path.write_text(text)
+    with pytest.raises(ParameterError):
+        load_parameters(str(path))
