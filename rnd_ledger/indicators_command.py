@@ -14,28 +14,27 @@ from rnd_ledger.output import format_cell, table
 from store.url import store_url
 
 
-def non_negative_int(text: str) -> int:
+def position_of(text: str | None) -> int | None:
+    """--position N: a whole number ≥ 0 (checked here for a one-line message)."""
+    if text is None:
+        return None
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        raise CommandError(f"--position {text!r} is not a whole number") from None
     if value < 0:
-        raise argparse.ArgumentTypeError("must be 0 or more")
+        raise CommandError(f"--position {value} must be 0 or more")
     return value
 
 
 def add_cut(parser: argparse.ArgumentParser) -> None:
-    cut = parser.add_mutually_exclusive_group()
-    cut.add_argument(
+    parser.add_argument(
         "--as-of",
         metavar="TIMESTAMP",
         help="only events recorded at or before this time (RFC 3339 with offset)",
     )
-    cut.add_argument(
-        "--position",
-        type=non_negative_int,
-        metavar="N",
-        help="only events stored at positions ≤ N",
+    parser.add_argument(
+        "--position", metavar="N", help="only events stored at positions ≤ N (not with --as-of)"
     )
 
 
@@ -75,7 +74,7 @@ def run_compute(args: argparse.Namespace) -> dict[str, Any]:
         return compute(
             store_url(args.store),
             as_of=args.as_of,
-            position=args.position,
+            position=position_of(args.position),
             parameters_path=getattr(args, "parameters", None),
             checkpoint_dir=args.checkpoint_dir,
             use_checkpoint=not args.no_checkpoint,

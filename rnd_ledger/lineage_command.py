@@ -12,7 +12,7 @@ from projections.model import Model
 from projections.parameters import load_parameters
 from rnd_ledger.arguments import add_store
 from rnd_ledger.errors import CommandError
-from rnd_ledger.indicators_command import add_checkpoint, add_cut
+from rnd_ledger.indicators_command import add_checkpoint, add_cut, position_of
 from rnd_ledger.output import table
 from store.url import store_url
 
@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
         facts = load_facts(
             store_url(args.store),
             args.as_of,
-            args.position,
+            position_of(args.position),
             args.checkpoint_dir,
             not args.no_checkpoint,
         )
