@@ -70,3 +70,17 @@ def intake(ledger) -> Intake:
 
 def as_messages(lines: list[bytes], name: str = "test.jsonl") -> list[Message]:
     return [Message(raw, {"file": name, "line": n}) for n, raw in enumerate(lines, 1)]
+
+
+FORBID_SKIPS_ENV = "RND_LEDGER_FORBID_SKIPS"
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """In CI a skipped test is not a passed one: fail the run if any skipped."""
+    if os.environ.get(FORBID_SKIPS_ENV) != "1":
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if skipped:
+        reporter.write_line(f"{FORBID_SKIPS_ENV}=1: {len(skipped)} tests were skipped", red=True)
+        session.exitstatus = 1

@@ -72,7 +72,13 @@ def test_rejections_and_export(sample_file, store_url, capsys):
     exported = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [m["event_type"] for m in exported] == ["ResearcherRegistered", "GrantAwarded"]
     assert set(exported[0]) == {
-        "event_id", "event_type", "schema_version", "occurred_at", "source", "subject_id", "payload"
+        "event_id",
+        "event_type",
+        "schema_version",
+        "occurred_at",
+        "source",
+        "subject_id",
+        "payload",
     }
 
 
@@ -94,7 +100,10 @@ def test_export_then_ingest_gives_the_same_history(sample_file, tmp_path, sqlite
         (["ingest", "x", "--store", "mysql://h/db"], "unknown store URL scheme 'mysql'"),
         (["ingest", "x", "--store", "sqlite:///no/such/dir/x.db"], "does not exist"),
         (["ingest", "x", "--store", "postgresql://postgres@127.0.0.1:1/test"], "cannot open store"),
-        (["ingest", "x", "--store", "sqlite:///x.db", "--policy", "nope.toml"], "cannot read policy"),
+        (
+            ["ingest", "x", "--store", "sqlite:///x.db", "--policy", "nope.toml"],
+            "cannot read policy",
+        ),
         (["schema", "Nope"], "unknown event type"),
     ],
 )

@@ -45,7 +45,9 @@ def position(store_url: str) -> int:
     base, schema = store_url.split("?schema=")
     with psycopg.connect(base) as connection:
         try:
-            row = connection.execute(f'SELECT MAX(notification_id) FROM "{schema}".ledger_events').fetchone()
+            row = connection.execute(
+                f'SELECT MAX(notification_id) FROM "{schema}".ledger_events'
+            ).fetchone()
         except psycopg.Error:
             return 0
         return row[0] or 0
@@ -68,7 +70,9 @@ def test_sigkill_mid_file_then_rerun_equals_one_clean_run(tmp_path, store_url, s
     data = tmp_path / "big.jsonl"
     big_file(data)
     args = ["ingest", str(data), "--batch-size", "500"]
-    process = subprocess.Popen(cli(*args, "--store", store_url), stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        cli(*args, "--store", store_url), stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL
+    )
     deadline = time.monotonic() + 120
     while position(store_url) < 3000 and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.02)

@@ -64,20 +64,20 @@ def test_a_retracted_termination_reopens_the_grant(ledger, intake):
 
 
 def test_retraction_state_survives_a_restart(store_url, ledger, intake):
-    from contract.policy import load_policy
     from consumers.intake import Intake
+    from contract.policy import load_policy
     from rnd_ledger.bootstrap import open_ledger
 
     award = event("GrantAwarded", "G1", payload_update={"annual_amount_krw": 100})
     paid = event("GrantFundsDisbursed", "G1", payload_update={"amount_krw": 100})
     send(intake, award, paid, retraction(paid))
     fresh = Intake(open_ledger(store_url), load_policy())  # nothing cached
-    assert reasons(send(fresh, event("GrantFundsDisbursed", "G1", payload_update={"amount_krw": 100}))) == [
-        "accepted"
-    ]
-    assert reasons(send(fresh, event("GrantFundsDisbursed", "G1", payload_update={"amount_krw": 1}))) == [
-        "over_disbursement"
-    ]
+    assert reasons(
+        send(fresh, event("GrantFundsDisbursed", "G1", payload_update={"amount_krw": 100}))
+    ) == ["accepted"]
+    assert reasons(
+        send(fresh, event("GrantFundsDisbursed", "G1", payload_update={"amount_krw": 1}))
+    ) == ["over_disbursement"]
 
 
 def test_history_keeps_retracted_events(ledger, intake):
@@ -94,7 +94,10 @@ def test_required_source_applies_to_every_message(ledger):
     intake = Intake(ledger, load_policy())
     good, other = event("GrantAwarded", "G1"), event("FacultyCensusReported", "U1")
     outcomes = intake.process(
-        [Message(line(good), {"file": "f", "line": 1}, "NRF"), Message(line(other), {"file": "f", "line": 2}, "NRF")],
+        [
+            Message(line(good), {"file": "f", "line": 1}, "NRF"),
+            Message(line(other), {"file": "f", "line": 2}, "NRF"),
+        ],
         [],
     )
     assert reasons(outcomes) == ["accepted", "unauthorized_source"]

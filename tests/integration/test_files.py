@@ -23,7 +23,11 @@ def test_blank_lines_are_skipped_and_not_counted(tmp_path, intake):
     path.write_bytes(b"\n" + jsonl(sample(2)) + b"\n  \n" + b"not json\n")
     summary = Summary()
     ingest_file(intake, str(path), summary)
-    assert (summary.accepted, summary.duplicate, dict(summary.rejected)) == (4, 0, {"malformed_json": 1})
+    assert (summary.accepted, summary.duplicate, dict(summary.rejected)) == (
+        4,
+        0,
+        {"malformed_json": 1},
+    )
 
 
 def test_rerunning_the_same_file_accepts_nothing_twice(tmp_path, ledger, intake):

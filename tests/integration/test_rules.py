@@ -29,7 +29,9 @@ def test_schema_invalid(ledger, intake):
 
 
 def test_unknown_event_type(ledger, intake):
-    rejected_alone(ledger, intake, event("GrantAwarded", event_type="GrantGiven"), "unknown_event_type")
+    rejected_alone(
+        ledger, intake, event("GrantAwarded", event_type="GrantGiven"), "unknown_event_type"
+    )
 
 
 def test_unauthorized_source(ledger, intake):
@@ -37,7 +39,9 @@ def test_unauthorized_source(ledger, intake):
 
 
 def test_pii_detected(ledger, intake):
-    message = event("InstituteRegistered", payload={"name_ko": "김민수 010-1234-5678", "name_en": "X"})
+    message = event(
+        "InstituteRegistered", payload={"name_ko": "김민수 010-1234-5678", "name_en": "X"}
+    )
     rejected_alone(ledger, intake, message, "pii_detected")
 
 
@@ -133,7 +137,9 @@ def test_basic_small_longer_than_five_years(ledger, intake):
 
 def test_long_term_deep_shorter_than_ten_years(ledger, intake):
     short = {"program": "long_term_deep", "start_on": "2026-03-01", "end_on": "2036-02-28"}
-    rejected_alone(ledger, intake, event("GrantAwarded", "G1", payload_update=short), "program_rule_violation")
+    rejected_alone(
+        ledger, intake, event("GrantAwarded", "G1", payload_update=short), "program_rule_violation"
+    )
     exact = {**short, "end_on": "2036-02-29"}
     assert reasons(send(intake, event("GrantAwarded", "G1", payload_update=exact))) == ["accepted"]
 
@@ -151,7 +157,9 @@ def test_over_disbursement(ledger, intake):
     second = event("GrantFundsDisbursed", "G1", payload_update={"amount_krw": 41})
     rejected_alone(ledger, intake, second, "over_disbursement")
     exact = event("GrantFundsDisbursed", "G1", payload_update={"amount_krw": 40})
-    other_year = event("GrantFundsDisbursed", "G1", payload_update={"amount_krw": 100, "fiscal_year": 2027})
+    other_year = event(
+        "GrantFundsDisbursed", "G1", payload_update={"amount_krw": 100, "fiscal_year": 2027}
+    )
     assert reasons(send(intake, exact, other_year)) == ["accepted", "accepted"]
 
 
@@ -165,7 +173,11 @@ def test_amended_amount_raises_the_ceiling(ledger, intake):
 @pytest.mark.parametrize(
     "late",
     [
-        event("GrantFundsDisbursed", "G1", payload_update={"disbursed_on": "2027-07-01", "fiscal_year": 2027}),
+        event(
+            "GrantFundsDisbursed",
+            "G1",
+            payload_update={"disbursed_on": "2027-07-01", "fiscal_year": 2027},
+        ),
         event("StageEvaluationHeld", "G1", payload_update={"held_on": "2027-07-01"}),
         event("GrantAmended", "G1", payload={"annual_amount_krw": 5, "reason": "x"}),
     ],
@@ -180,14 +192,22 @@ def test_after_termination(ledger, intake, late):
 def test_events_on_the_termination_day_are_allowed(ledger, intake):
     terminate = event("GrantTerminated", "G1", payload_update={"effective_on": "2027-06-30"})
     same_day = event("StageEvaluationHeld", "G1", payload_update={"held_on": "2027-06-30"})
-    assert reasons(send(intake, event("GrantAwarded", "G1"), terminate, same_day)) == ["accepted"] * 3
+    assert (
+        reasons(send(intake, event("GrantAwarded", "G1"), terminate, same_day)) == ["accepted"] * 3
+    )
 
 
 @pytest.mark.parametrize(
     "message",
     [
-        event("RnDBudgetEnacted", payload_update={"basic_research_krw": 10**15, "total_government_rnd_krw": 10**14}),
-        event("InstituteBudgetReported", payload_update={"personnel_cost_from_contribution_krw": 61_000_000_000}),
+        event(
+            "RnDBudgetEnacted",
+            payload_update={"basic_research_krw": 10**15, "total_government_rnd_krw": 10**14},
+        ),
+        event(
+            "InstituteBudgetReported",
+            payload_update={"personnel_cost_from_contribution_krw": 61_000_000_000},
+        ),
         event("InstituteBudgetReported", payload_update={"basic_program_krw": 60_000_000_000}),
         event("FacultyCensusReported", payload_update={"early_career_full_time": 101}),
     ],
@@ -205,9 +225,13 @@ def test_unknown_representative_result_then_resent_with_the_same_event_id(ledger
 
 
 def test_a_result_of_another_year_does_not_count(ledger, intake):
-    result = event("RepresentativeResultSubmitted", "KIST", payload_update={"evaluation_year": 2025})
+    result = event(
+        "RepresentativeResultSubmitted", "KIST", payload_update={"evaluation_year": 2025}
+    )
     send(intake, result)
-    rejected_alone(ledger, intake, event("InstituteEvaluated", "KIST"), "unknown_representative_result")
+    rejected_alone(
+        ledger, intake, event("InstituteEvaluated", "KIST"), "unknown_representative_result"
+    )
 
 
 def test_institute_events_need_no_registration(ledger, intake):

@@ -99,8 +99,12 @@ def test_payload_errors_are_schema_invalid(update):
 
 
 def test_year_bounds():
-    assert verdict(event("FacultyCensusReported", payload_update={"year": 1999})) == "schema_invalid"
-    assert verdict(event("FacultyCensusReported", payload_update={"year": 2101})) == "schema_invalid"
+    assert (
+        verdict(event("FacultyCensusReported", payload_update={"year": 1999})) == "schema_invalid"
+    )
+    assert (
+        verdict(event("FacultyCensusReported", payload_update={"year": 2101})) == "schema_invalid"
+    )
     assert verdict(event("FacultyCensusReported", payload_update={"year": 2100})) == "ok"
 
 
@@ -140,14 +144,18 @@ def test_personal_data_in_ids_is_refused():
     assert verdict(event("InstituteEvaluated", payload_update=bad_list)) == "pii_detected"
 
 
-@pytest.mark.parametrize("value", ["G-2026-00012345678901234", "R90010112345678", "X10101234567890"])
+@pytest.mark.parametrize(
+    "value", ["G-2026-00012345678901234", "R90010112345678", "X10101234567890"]
+)
 def test_long_numeric_ids_are_not_phone_or_resident_numbers(value):
     assert verdict(event("ResearcherRegistered", value)) == "ok"
 
 
 def test_messages_name_the_field_but_never_quote_the_value():
     with pytest.raises(ContractViolation) as caught:
-        parse_payload(parse_envelope(line(event("GrantAwarded", payload_update={"program": "SECRET"}))))
+        parse_payload(
+            parse_envelope(line(event("GrantAwarded", payload_update={"program": "SECRET"})))
+        )
     assert "payload.program" in caught.value.message
     assert "SECRET" not in caught.value.message
     with pytest.raises(ContractViolation) as caught:

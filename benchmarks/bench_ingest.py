@@ -1,0 +1,148 @@
+"""Ingest speed and memory (issue 2), beside the raw SQLite ceiling.
+
+python -m benchmarks.bench_ingest [--events 200000] [--million] [--postgres URL]
+"""
+
+import argparse
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+import psycopg
+
+from benchmarks.common import Row, child_peak_rss_mb, demo_lines, print_table, timed, write_lines
+from contract.validation import check_pii, parse_envelope, parse_payload
+
+DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def raw_ceiling(lines: list[bytes], directory: Path) -> float:
+    """Plain executemany of the same number of rows into a bare SQLite table."""
+    connection = sqlite3.connect(directory / "raw.db", isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("CREATE TABLE raw (id INTEGER PRIMARY KEY, state BLOB)")
+    rows = [(line,) for line in lines]
+
+    def insert() -> None:
+        connection.execute("BEGIN")
+        connection.executemany("INSERT INTO raw (state) VALUES (?)", rows)
+        connection.execute("COMMIT")
+
+    seconds, _ = timed(insert)
+    connection.close()
+    return seconds
+
+
+def validate_all(lines: list[bytes]) -> None:
+    for line in lines:
+        envelope = parse_envelope(line)
+        check_pii(envelope, parse_payload(envelope))
+
+
+def ingest(path: Path, store: str) -> float:
+    command = [sys.executable, "-m", "rnd_ledger.cli", "ingest", str(path), "--store", store]
+    seconds, _ = timed(lambda: subprocess.run(command, check=True, capture_output=True))
+    return seconds
+
+
+def postgres_store(base: str) -> str | None:
+    try:
+        with psycopg.connect(base, connect_timeout=3):
+            pass
+    except psycopg.Error:
+        return None
+    return f"{base}?schema=bench_{uuid.uuid4().hex[:8]}"
+
+
+def drop_schema(base: str, url: str) -> None:
+    schema = url.split("?schema=")[1]
+    with psycopg.connect(base, autocommit=True) as connection:
+        connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--events", type=int, default=200_000)
+    parser.add_argument("--million", action="store_true", help="also ingest 1,000,000 for RSS")
+    parser.add_argument(
+        "--postgres", default=os.environ.get("RND_LEDGER_TEST_POSTGRES", DEFAULT_POSTGRES)
+    )
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp)
+        data = directory / "events.jsonl"
+        write_lines(data, demo_lines(args.events))
+        lines = data.read_bytes().splitlines()
+        count = len(lines)
+        ceiling = raw_ceiling(lines, directory)
+        rows = [Row("raw SQLite executemany (ceiling)", count, ceiling, ceiling, "-", None)]
+
+        validation, _ = timed(lambda: validate_all(lines[:100_000]))
+        rows.append(
+            Row(
+                "contract validation alone, 1 core",
+                min(count, 100_000),
+                validation,
+                None,
+                ">= 100,000/s",
+                min(count, 100_000) / validation >= 100_000,
+            )
+        )
+
+        sqlite_seconds = ingest(data, f"sqlite:///{directory / 'ledger.db'}")
+        rate = count / sqlite_seconds
+        rows.append(
+            Row(
+                "ingest into SQLite",
+                count,
+                sqlite_seconds,
+                ceiling,
+                ">= 30,000/s and >= 1/8 ceiling",
+                rate >= 30_000 and sqlite_seconds <= 8 * ceiling,
+            )
+        )
+
+        store = postgres_store(args.postgres)
+        if store:
+            try:
+                pg_seconds = ingest(data, store)
+            finally:
+                drop_schema(args.postgres, store)
+            rows.append(
+                Row(
+                    "ingest into PostgreSQL",
+                    count,
+                    pg_seconds,
+                    ceiling,
+                    ">= 15,000/s",
+                    count / pg_seconds >= 15_000,
+                )
+            )
+        else:
+            print(f"(PostgreSQL at {args.postgres} unreachable: skipped)")
+
+        if args.million:
+            big = directory / "million.jsonl"
+            write_lines(big, demo_lines(1_000_000))
+            seconds = ingest(big, f"sqlite:///{directory / 'million.db'}")
+            rss = child_peak_rss_mb()
+            rows.append(
+                Row(
+                    f"ingest 1,000,000 into SQLite (peak RSS {rss:,.0f} MB)",
+                    1_000_000,
+                    seconds,
+                    None,
+                    "< 1,024 MB RSS",
+                    rss < 1024,
+                )
+            )
+    print_table("Ingest (issue 2)", rows)
+
+
+if __name__ == "__main__":
+    main()
