@@ -92,7 +92,9 @@ def save(
             else:
                 start = after
             name = f"{event_type}-{start}-{facts.position}.parquet"
-            frame.write_parquet(directory / name, compression="lz4", statistics=False)
+            partial = directory / f"{name}.{os.getpid()}.tmp"
+            frame.write_parquet(partial, compression="lz4", statistics=False)
+            partial.replace(directory / name)  # atomic: a concurrent run writes the same bytes
             names.append(name)
         manifest = {
             "format": FORMAT,
