@@ -162,3 +162,32 @@ def test_every_indicator_has_lineage(cli, result):
     from projections.lineage import LINEAGE
 
     assert set(LINEAGE) == {r["id"] for r in result["indicators"]}
+
+
+@pytest.mark.parametrize(
+    "indicator, year, roles",
+    [
+        ("evaluation.selection_rate", 2026, {"numerator": 1, "denominator": 2}),
+        ("institutes.integrated_evaluation_share", 2026, {"numerator": 1, "denominator": 1}),
+        ("ai_centers.designated", 2027, {"value": 3}),
+        ("institutes.special_hires", 2026, {"value": 2}),
+        ("longterm.deep_active", 2027, {"value": 1}),
+    ],
+)
+def test_lineage_roles_match_the_counts(cli, indicator, year, roles):
+    code, out, _ = cli("lineage", indicator, "--year", str(year), "--format", "json")
+    shown = json.loads(out)
+    counted: dict[str, int] = {}
+    for e in shown["events"]:
+        counted[e["role"]] = counted.get(e["role"], 0) + 1
+    assert code == 0 and counted == roles
+
+
+def test_lineage_of_a_budget_share_is_the_winning_report(cli, scenario_batches):
+    code, out, _ = cli(
+        "lineage", "budget.basic_research_share", "--year", "2026", "--format", "json"
+    )
+    shown = json.loads(out)
+    winner = event_ids(scenario_batches, "RnDBudgetEnacted", "FY2026", basic_research_krw=22)
+    assert code == 0 and [e["event_id"] for e in shown["events"]] == sorted(winner)
+    assert (shown["numerator"], shown["denominator"]) == (22, 200)
