@@ -33,7 +33,8 @@ from kafka.admin import KafkaAdminClient, NewTopic
 
 from consumers.files import ingest_file
 from consumers.intake import Intake, Summary
-from consumers.kafka_consumer import ConsumeSettings, KafkaIngest
+from consumers.kafka_common import ConsumeSettings
+from consumers.kafka_consumer import KafkaIngest
 from contract.policy import load_policy
 from demo.generate import generate
 from rnd_ledger.bootstrap import open_ledger

@@ -3,7 +3,8 @@ broker-unreachable error, and kafka-python's log turned into rare, short lines."
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from kafka.errors import KafkaError
@@ -54,6 +55,44 @@ def connect(factory: Callable[..., T], where: str, **settings: Any) -> T:
         ) from None
     finally:
         logger.setLevel(level)
+
+
+@dataclass(frozen=True)
+class ConsumeSettings:
+    bootstrap_servers: str
+    topics: Sequence[str]
+    group: str
+    dead_letter_topic: str | None = None
+    topic_owners: Mapping[str, str] = field(default_factory=dict)
+    until_idle: float | None = None
+    batch_size: int = 5_000
+    batch_wait: float = 0.25  # seconds to keep polling to fill a batch
+    log_every: float = 10.0
+    connect_timeout: float = CONNECT_TIMEOUT_SECONDS
+    session_timeout_ms: int = 6_000
+    heartbeat_interval_ms: int = 1_000
+
+    def consumer_settings(self) -> dict[str, Any]:
+        return {
+            **client_settings(self.bootstrap_servers, self.connect_timeout),
+            "group_id": self.group,
+            "enable_auto_commit": False,
+            "auto_offset_reset": "earliest",
+            "session_timeout_ms": self.session_timeout_ms,
+            "heartbeat_interval_ms": self.heartbeat_interval_ms,
+            "max_poll_records": self.batch_size,
+            "max_partition_fetch_bytes": 8 * 1024 * 1024,
+            "metrics_enabled": False,
+        }
+
+    def producer_settings(self) -> dict[str, Any]:
+        return {
+            **client_settings(self.bootstrap_servers, self.connect_timeout),
+            "acks": "all",
+            "linger_ms": 5,
+            "max_request_size": 4 * 1024 * 1024,
+            "metrics_enabled": False,
+        }
 
 
 class RareLines(logging.Handler):

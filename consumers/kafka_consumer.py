@@ -16,7 +16,7 @@ log line about a record names topic, partition and offset.
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from eventsourcing.persistence import Tracking
@@ -26,12 +26,8 @@ from kafka.structs import OffsetAndMetadata
 
 from consumers.dead_letters import DeadLetters, Interrupted
 from consumers.intake import Intake, Message, Outcome, Summary
-from consumers.kafka_common import (
-    CONNECT_TIMEOUT_SECONDS,
-    client_settings,
-    connect,
-    kafka_warnings,
-)
+from consumers.kafka_common import ConsumeSettings, connect
+from consumers.kafka_progress import Progress
 from domain.ledger import ConcurrentWrite
 
 MAX_ATTEMPTS = 5
@@ -42,44 +38,6 @@ COMMIT_TIMEOUT_MS = 10_000
 
 def tracking_name(topic: str, partition: int) -> str:
     return f"kafka:{topic}:{partition}"
-
-
-@dataclass(frozen=True)
-class ConsumeSettings:
-    bootstrap_servers: str
-    topics: Sequence[str]
-    group: str
-    dead_letter_topic: str | None = None
-    topic_owners: Mapping[str, str] = field(default_factory=dict)
-    until_idle: float | None = None
-    batch_size: int = 5_000
-    batch_wait: float = 0.25  # seconds to keep polling to fill a batch
-    log_every: float = 10.0
-    connect_timeout: float = CONNECT_TIMEOUT_SECONDS
-    session_timeout_ms: int = 6_000
-    heartbeat_interval_ms: int = 1_000
-
-    def consumer_settings(self) -> dict[str, Any]:
-        return {
-            **client_settings(self.bootstrap_servers, self.connect_timeout),
-            "group_id": self.group,
-            "enable_auto_commit": False,
-            "auto_offset_reset": "earliest",
-            "session_timeout_ms": self.session_timeout_ms,
-            "heartbeat_interval_ms": self.heartbeat_interval_ms,
-            "max_poll_records": self.batch_size,
-            "max_partition_fetch_bytes": 8 * 1024 * 1024,
-            "metrics_enabled": False,
-        }
-
-    def producer_settings(self) -> dict[str, Any]:
-        return {
-            **client_settings(self.bootstrap_servers, self.connect_timeout),
-            "acks": "all",
-            "linger_ms": 5,
-            "max_request_size": 4 * 1024 * 1024,
-            "metrics_enabled": False,
-        }
 
 
 @dataclass
@@ -229,6 +187,7 @@ class KafkaIngest:
     def revoked(self, partitions: Sequence[TopicPartition]) -> None:
         # Every applied batch was committed before the next poll, so nothing is in hand.
         self.generation += 1
+        self.positions = {}
         if partitions:
             self.log(f"revoked {', '.join(f'{tp.topic}:{tp.partition}' for tp in partitions)}")
 
@@ -349,38 +308,3 @@ class KafkaIngest:
                 high = None
             lags[tp] = None if high is None else max(high - position, 0)
         return lags
-
-
-class Progress:
-    """A stderr line at a steady interval: rate, outcome counts, lag per partition."""
-
-    def __init__(self, ingest: KafkaIngest, every: float) -> None:
-        self.ingest = ingest
-        self.every = every
-        self.last = time.monotonic()
-        self.since_last = 0
-        self.warnings = kafka_warnings()
-
-    def count(self, outcomes: list[Outcome]) -> None:
-        self.since_last += len(outcomes)
-
-    def maybe_log(self) -> None:
-        if time.monotonic() - self.last >= self.every:
-            self.log_line()
-
-    def log_line(self) -> None:
-        now = time.monotonic()
-        rate = self.since_last / max(now - self.last, 1e-9)
-        s = self.ingest.summary
-        lag = " ".join(
-            f"{tp.topic}:{tp.partition}={'?' if n is None else f'{n:,}'}"
-            for tp, n in self.ingest.lag().items()
-        )
-        warnings, self.warnings = kafka_warnings() - self.warnings, kafka_warnings()
-        trouble = f"; {warnings:,} kafka warnings (connection?)" if warnings else ""
-        self.ingest.log(
-            f"consume: {rate:,.0f} events/s; total {s.total:,}: accepted {s.accepted:,}, "
-            f"duplicate {s.duplicate:,}, rejected {sum(s.rejected.values()):,}; "
-            f"lag {lag or '-'}{trouble}"
-        )
-        self.last, self.since_last = now, 0

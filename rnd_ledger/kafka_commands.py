@@ -6,17 +6,19 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
+from eventsourcing.persistence import PersistenceError
 from kafka import KafkaProducer
 
 from consumers.intake import Intake
 from consumers.kafka_common import (
     CONNECT_TIMEOUT_SECONDS,
     BrokerUnavailable,
+    ConsumeSettings,
     client_settings,
     connect,
     quiet_kafka_log,
 )
-from consumers.kafka_consumer import ConsumeSettings, KafkaIngest
+from consumers.kafka_consumer import KafkaIngest
 from consumers.kafka_publisher import SendFailed, check_files, send_all
 from contract.policy import load_policy
 from domain.ledger import Ledger
@@ -164,7 +166,7 @@ def run_consume(args: argparse.Namespace) -> int:
     quiet_kafka_log(status)
     settings = ConsumeSettings(
         bootstrap_servers=args.bootstrap_servers,
-        topics=args.topic,
+        topics=list(dict.fromkeys(args.topic)),
         group=args.group,
         dead_letter_topic=args.dead_letter_topic,
         topic_owners=owners,
@@ -180,7 +182,16 @@ def run_consume(args: argparse.Namespace) -> int:
     except BrokerUnavailable as error:
         raise CommandError(str(error)) from None
     with stop_on_signals(ingest.stop):
-        summary = ingest.run()
+        try:
+            summary = ingest.run()
+        except PersistenceError as error:
+            reason = (
+                str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            )
+            raise CommandError(
+                f"store {redact_password(url)} failed mid-run: {reason}; "
+                "committed batches are kept, re-run to resume"
+            ) from None
     print_summary(summary, time.monotonic() - started, redact_password(url), ledger.position())
     return 1 if ingest.incomplete else 0
 

@@ -1,0 +1,47 @@
+"""The progress line of `consume`: on stderr at a steady interval, with the
+rate, the outcome counts so far, consumer lag per partition, and how many
+warnings kafka-python logged since the last line (a lost broker shows there)."""
+
+import time
+from typing import TYPE_CHECKING
+
+from consumers.intake import Outcome
+from consumers.kafka_common import kafka_warnings
+
+if TYPE_CHECKING:
+    from consumers.kafka_consumer import KafkaIngest
+
+
+class Progress:
+    """A stderr line at a steady interval: rate, outcome counts, lag per partition."""
+
+    def __init__(self, ingest: "KafkaIngest", every: float) -> None:
+        self.ingest = ingest
+        self.every = every
+        self.last = time.monotonic()
+        self.since_last = 0
+        self.warnings = kafka_warnings()
+
+    def count(self, outcomes: list[Outcome]) -> None:
+        self.since_last += len(outcomes)
+
+    def maybe_log(self) -> None:
+        if time.monotonic() - self.last >= self.every:
+            self.log_line()
+
+    def log_line(self) -> None:
+        now = time.monotonic()
+        rate = self.since_last / max(now - self.last, 1e-9)
+        s = self.ingest.summary
+        lag = " ".join(
+            f"{tp.topic}:{tp.partition}={'?' if n is None else f'{n:,}'}"
+            for tp, n in self.ingest.lag().items()
+        )
+        warnings, self.warnings = kafka_warnings() - self.warnings, kafka_warnings()
+        trouble = f"; {warnings:,} kafka warnings (connection?)" if warnings else ""
+        self.ingest.log(
+            f"consume: {rate:,.0f} events/s; total {s.total:,}: accepted {s.accepted:,}, "
+            f"duplicate {s.duplicate:,}, rejected {sum(s.rejected.values()):,}; "
+            f"lag {lag or '-'}{trouble}"
+        )
+        self.last, self.since_last = now, 0
