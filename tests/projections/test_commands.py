@@ -191,3 +191,17 @@ def test_lineage_of_a_budget_share_is_the_winning_report(cli, scenario_batches):
     winner = event_ids(scenario_batches, "RnDBudgetEnacted", "FY2026", basic_research_krw=22)
     assert code == 0 and [e["event_id"] for e in shown["events"]] == sorted(winner)
     assert (shown["numerator"], shown["denominator"]) == (22, 200)
+
+
+def test_export_then_ingest_into_an_empty_store_gives_the_same_indicators(
+    filled, result, tmp_path, compute_in, capsys
+):
+    exported = tmp_path / "export.jsonl"
+    assert main(["export", "--store", filled, "--out", str(exported)]) == 0
+    copy = f"sqlite:///{tmp_path / 'copy.db'}"
+    assert main(["ingest", str(exported), "--store", copy]) == 0
+    capsys.readouterr()
+    again = compute_in(copy, use_checkpoint=False)
+    for key in ("indicators", "targets", "breakdowns", "findings", "distributions", "institutes"):
+        assert again[key] == result[key], key
+    assert again["summary"] == {**result["summary"], "rejections": 0}
