@@ -51,7 +51,9 @@ def cut_for(store: Store, as_of: str | None, position: int | None) -> Cut:
         return Cut()
     moment = parse_time(as_of)
     times = record_times(store).with_columns(
-        at=pl.col("recorded_at").str.to_datetime(time_zone="UTC", time_unit="us")
+        at=pl.col("recorded_at").str.to_datetime(
+            "%Y-%m-%dT%H:%M:%S%.f%:z", time_zone="UTC", time_unit="us"
+        )  # Python's isoformat drops ".000000", so the fraction is optional
     )
     included = times.filter(pl.col("at") <= moment)
     if included.height == 0:
