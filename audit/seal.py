@@ -71,12 +71,13 @@ def decode_seal(stored_at: int, state: bytes) -> SealRecord:
     return SealRecord(stored_at, position, head)
 
 
-def current_head(rows: Rows) -> tuple[int, str]:
-    """(N, head over positions ≤ N) for the newest position N, continuing the
-    chain from the newest stored seal when there is one (cheap: only the
-    records after it are read). The seal is trusted here, not checked: if it
-    was altered, `verify` reports it, and every later seal, as failing."""
-    stop = rows.max_position()
+def current_head(rows: Rows, stop: int | None = None) -> tuple[int, str]:
+    """(N, head over positions ≤ N) for N = `stop` (default: the newest
+    position), continuing the chain from the newest seal stored at or before
+    N when there is one (cheap: only the records after it are read). The seal
+    is trusted here, not checked: if it was altered, `verify` reports it, and
+    every later seal, as failing."""
+    stop = rows.max_position() if stop is None else min(stop, rows.max_position())
     start, head = 0, GENESIS
     try:
         last = rows.of_topic(SEAL_TOPIC, stop, last=True)
@@ -90,6 +91,15 @@ def current_head(rows: Rows) -> tuple[int, str]:
     for page in rows.pages(start, stop):
         head = extend(head, page, topics, rows.hex_ids)
     return stop, head.hex()
+
+
+def stated_head(source: "str | Ledger", position: int) -> str:
+    """The chain head a report states for the history at positions ≤ `position`."""
+    rows = open_rows(source)
+    try:
+        return current_head(rows, position)[1]
+    finally:
+        rows.close()
 
 
 def record_seal(ledger: Ledger) -> tuple[int, str]:

@@ -4,7 +4,7 @@
 returns the JSON of indicators.md plus extra keys for the HTML report:
 
     {
-      "as_of": {"position": int, "recorded_at": str | None},
+      "as_of": {"position": int, "recorded_at": str | None, "chain_head": hex str},
       "parameters": {...},                      # what was used (file, defaults, targets)
       "indicators": [{"id", "year", "value", ["numerator", "denominator"]}],
       "targets": [{"id", "target", "target_year", "latest_year", "latest_value",
@@ -31,6 +31,7 @@ numerator/denominator and are null when the denominator is 0 or missing.
 from pathlib import Path
 from typing import Any
 
+from audit.seal import stated_head
 from projections.engine import load_facts
 from projections.errors import ProjectionError
 from projections.parameters import load_parameters
@@ -51,4 +52,8 @@ def compute(
     """Every indicator of indicators.md, from the store at `store_url` (see module doc)."""
     params = load_parameters(parameters_path)
     facts = load_facts(store_url, as_of, position, checkpoint_dir, use_checkpoint)
-    return build_result(facts, params)
+    result = build_result(facts, params)
+    # The proof a figure carries: the hash-chain head of the history it came from
+    # (docs/hash-chain.md); `rnd-ledger verify --expect N:HEX` checks it.
+    result["as_of"]["chain_head"] = stated_head(store_url, result["as_of"]["position"])
+    return result

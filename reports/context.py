@@ -61,17 +61,20 @@ def cover(view: View, m: Catalogue) -> dict[str, Any]:
         "synthetic": bool(summary and summary.get("synthetic")),
         "facts": [{"label": label, "value": value} for label, value in facts],
         "sources": ", ".join(sources),
-        "chain_head": chain_head_text(as_of.get("chain_head")),
+        "chain_head": chain_head_text(as_of.get("chain_head"), as_of.get("position")),
         "parameters": parameter_rows(data.get("parameters") or {}, m),
         "targets": target_parameter_rows(data.get("parameters") or {}, m),
         "status_counts": status_counts(view, m),
     }
 
 
-def chain_head_text(head: Any) -> str | None:
-    """The seal as 'N:HEX' whether given as text or as {position, hash/head}."""
+def chain_head_text(head: Any, position: Any = None) -> str | None:
+    """The seal as 'N:HEX' whether given as text (with the as-of position) or
+    as {position, hash/head}."""
     if not head:
         return None
+    if isinstance(head, str) and ":" not in head and position is not None:
+        return f"{position}:{head}"
     if isinstance(head, dict):
         position = head.get("position")
         digest = head.get("hash") or head.get("head") or head.get("chain_head") or ""

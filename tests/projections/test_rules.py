@@ -45,7 +45,7 @@ def test_retracted_registration_makes_the_researcher_unknown(intake, store_url, 
 
 def test_an_empty_store_has_no_rows_and_no_data(store_url, ledger, compute_in):
     result = compute_in(store_url)
-    assert result["as_of"] == {"position": 0, "recorded_at": None}
+    assert result["as_of"] == {"position": 0, "recorded_at": None, "chain_head": "0" * 64}
     assert result["indicators"] == [] and result["breakdowns"] == []
     assert result["summary"]["first_year"] is None
     assert {t["status"] for t in result["targets"]} == {"insufficient_data"}
