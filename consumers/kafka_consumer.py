@@ -33,7 +33,7 @@ from domain.ledger import ConcurrentWrite
 MAX_ATTEMPTS = 5
 POLL_MS = 200
 JOIN_GRACE_SECONDS = 30.0  # --until-idle: how long to wait for a first assignment
-COMMIT_TIMEOUT_MS = 10_000
+COMMIT_TIMEOUT_MS = 5_000
 
 
 def tracking_name(topic: str, partition: int) -> str:
@@ -151,6 +151,7 @@ class KafkaIngest:
         finally:
             self.progress.log_line()
             self.maybe_seal(final=True)
+            self.commit_final()
             self.close()
         return self.summary
 
@@ -220,14 +221,15 @@ class KafkaIngest:
         return held
 
     def apply(self, held: Mapping[TopicPartition, Sequence[Any]]) -> None:
+        """Decide, dead-letter and commit one batch. Records the ledger already has
+        (another consumer of the group got there first in a rebalance) are skipped;
+        a batch that loses a race with another writer is decided again."""
         owners = self.settings.topic_owners
-        batch = Batch.of(held, owners)
         forwarded: set[tuple[str, int, int]] = set()
         for attempt in range(1, MAX_ATTEMPTS + 1):
-            if attempt > 1:  # another consumer may have recorded some of these first
-                floor = self.recorded(held)
-                batch = Batch.of(held, owners, floor)
-                self.log_skipped(held, floor)
+            floor = self.recorded(held)
+            self.log_skipped(held, floor)
+            batch = Batch.of(held, owners, floor)
             if not batch.messages:
                 outcomes: list[Outcome] = []
                 break
@@ -247,6 +249,7 @@ class KafkaIngest:
                 self.log(f"batch conflicted with another writer (attempt {attempt}); retrying")
         self.summary.add(outcomes)
         self.progress.count(outcomes)
+        self.positions.update(floor)
         self.positions.update(batch.next_offsets)
         self.last_commit_at = time.monotonic()
         self.commit_offsets(batch.next_offsets)
@@ -280,17 +283,39 @@ class KafkaIngest:
         return {tp: self.intake.ledger.resume_point(tracking_name(*tp)) for tp in held}
 
     def commit_offsets(self, next_offsets: Mapping[TopicPartition, int]) -> None:
-        """Tell the group how far we are (for lag monitors); the ledger already knows."""
+        """Tell the group how far we are, for lag monitors; asynchronously, since
+        the ledger already holds the positions and a slow broker must not stall us."""
         if not next_offsets:
             return
         offsets = {tp: OffsetAndMetadata(o, "", -1) for tp, o in next_offsets.items()}
         try:
+            self.consumer.commit_async(offsets, callback=self.offsets_committed)
+        except KafkaError as error:
+            self.offsets_committed(offsets, error)
+
+    def offsets_committed(self, offsets: Mapping[TopicPartition, Any], response: Any) -> None:
+        if isinstance(response, Exception):
+            where = ", ".join(f"{tp.topic}:{tp.partition}" for tp in offsets)
+            self.log(
+                f"offset commit to the group failed for {where} ({type(response).__name__}); "
+                "harmless: the ledger holds the positions"
+            )
+
+    def commit_final(self) -> None:
+        """At shutdown: the positions of the partitions still ours, synchronously."""
+        try:
+            assigned = self.consumer.assignment()
+        except KafkaError:
+            return
+        offsets = {
+            tp: OffsetAndMetadata(o, "", -1) for tp, o in self.positions.items() if tp in assigned
+        }
+        if not offsets:
+            return
+        try:
             self.consumer.commit(offsets, timeout_ms=COMMIT_TIMEOUT_MS)
         except KafkaError as error:
-            self.log(
-                f"offset commit to the group failed ({type(error).__name__}); harmless: "
-                "the ledger holds the positions"
-            )
+            self.offsets_committed(offsets, error)
 
     def maybe_seal(self, final: bool = False) -> None:
         if self.seal is None or not self.unsealed:
