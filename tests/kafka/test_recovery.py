@@ -16,7 +16,6 @@ from tests.e2e.test_crash import position
 from tests.kafka.helpers import (
     FAST_GROUP,
     cli,
-    consume,
     exported,
     new_topic,
     produce,
@@ -77,10 +76,13 @@ def test_sigkill_mid_stream_then_restart_equals_one_clean_run(broker, tmp_path):
     process.wait()
     killed_at = position(store)
     assert 0 < killed_at < len(messages), "the kill must land mid-stream"
-    consume(broker, store, topic, group=group)
-
     clean = f"sqlite:///{tmp_path / 'clean.db'}"
-    consume(broker, clean, topic)
+    restarted = start(broker, store, topic, group, "--until-idle", "1")
+    clean_run = start(broker, clean, topic, f"g-{uuid.uuid4().hex[:8]}", "--until-idle", "1")
+    for run in (restarted, clean_run):
+        _, err = run.communicate(timeout=90)
+        assert run.returncode == 0, err
+
     facts, rejections = ledger_state(store)
     assert (facts, rejections) == ledger_state(clean)
     assert len(facts) == len(messages) - 40 and len(rejections) == 40
