@@ -15,6 +15,9 @@ from contract.payloads import PAYLOAD_TYPES, SCHEMA_VERSION, GrantAmended
 from contract.pii import contains_pii, flat_strings, iter_strings, may_contain_pii, redact
 from contract.types import Id
 
+# Raised by msgspec for input it cannot read at all: invalid UTF-8 in a string,
+# or nesting deeper than the interpreter's recursion limit.
+UNREADABLE = (msgspec.DecodeError, UnicodeDecodeError, RecursionError)
 RFC3339 = r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$"
 MAX_MESSAGE_BYTES = 64 * 1024
 
@@ -70,11 +73,16 @@ def parse_envelope(raw: bytes) -> Envelope:
         envelope = _envelope_decoder.decode(raw)
     except msgspec.ValidationError as error:
         raise ContractViolation("schema_invalid", describe(error, "")) from None
-    except msgspec.DecodeError:
+    except UNREADABLE:
         raise ContractViolation("malformed_json", "message: not valid JSON") from None
     try:
+        raw.decode("utf-8")  # the payload is skipped above, not yet checked
+    except UnicodeDecodeError:
+        raise ContractViolation("malformed_json", "message: not valid UTF-8") from None
+    try:
         occurred = datetime.fromisoformat(envelope.occurred_at.upper())
-    except ValueError:
+        occurred.astimezone(UTC)  # years 1 and 9999 can overflow in UTC
+    except (ValueError, OverflowError):
         raise ContractViolation("schema_invalid", "occurred_at: is not a valid date-time") from None
     if occurred.tzinfo is None:  # pragma: no cover - the pattern requires an offset
         raise ContractViolation("schema_invalid", "occurred_at: has no offset")
@@ -95,7 +103,7 @@ def parse_payload(envelope: Envelope) -> dict[str, Any]:
         payload = decoder.decode(envelope.payload)
     except msgspec.ValidationError as error:
         raise ContractViolation("schema_invalid", describe(error, "payload")) from None
-    except msgspec.DecodeError:  # pragma: no cover - the envelope decoded it already
+    except UNREADABLE:  # pragma: no cover - the envelope decoded it already
         raise ContractViolation("malformed_json", "payload: not valid JSON") from None
     if (
         isinstance(payload, GrantAmended)
@@ -143,7 +151,7 @@ def readable_envelope(raw: bytes) -> dict[str, str]:
     """
     try:
         document = msgspec.json.decode(raw)
-    except msgspec.DecodeError:
+    except UNREADABLE:
         return {}
     if not isinstance(document, dict):
         return {}

@@ -1,0 +1,45 @@
+"""Regressions for inputs that once escaped the intake as exceptions.
+
+Each of these crashed the whole batch (and `rnd-ledger ingest` with a
+traceback) instead of ending in one outcome: deep nesting (RecursionError),
+invalid UTF-8 (UnicodeDecodeError) and timestamps whose UTC instant falls
+outside years 1-9999 (OverflowError).
+"""
+
+import pytest
+
+from tests.builders import event, line
+from tests.integration.helpers import reasons, send
+
+BASE = line(event("InstituteRegistered"))
+ENVELOPE = (
+    b'{"event_id":"X1","event_type":"InstituteRegistered","schema_version":1,'
+    b'"occurred_at":"2026-03-02T09:00:00+09:00","source":"NST","subject_id":"K","payload":'
+)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"[" * 10_000 + b"]" * 10_000,
+        b'{"a":' * 5_000 + b"1" + b"}" * 5_000,
+        ENVELOPE + b"[" * 10_000 + b"]" * 10_000 + b"}",
+        BASE.replace(b"KIST", b"\xff\xfe", 1),
+        BASE.replace("한국".encode(), b"\xed\xa0\x80"),  # a UTF-8-encoded surrogate
+    ],
+    ids=["deep-array", "deep-object", "deep-payload", "bad-utf8-envelope", "bad-utf8-payload"],
+)
+def test_unreadable_json_is_malformed_or_schema_invalid(intake, raw):
+    assert reasons(send(intake, raw))[0] in {"malformed_json", "schema_invalid"}
+
+
+def test_invalid_utf8_in_the_payload_is_malformed_even_for_a_known_event_id(intake):
+    message = event("InstituteRegistered")
+    assert reasons(send(intake, message)) == ["accepted"]
+    broken = line(message).replace("한국".encode(), b"\xff")
+    assert reasons(send(intake, broken)) == ["malformed_json"]  # (1) decides before (3)
+
+
+@pytest.mark.parametrize("at", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])
+def test_occurred_at_outside_the_utc_range_is_schema_invalid(intake, at):
+    assert reasons(send(intake, event("InstituteRegistered", occurred_at=at))) == ["schema_invalid"]
