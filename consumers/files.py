@@ -9,13 +9,16 @@ import gzip
 import hashlib
 import sys
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from multiprocessing import get_context
 from pathlib import Path
 from typing import BinaryIO
 
 from eventsourcing.persistence import Tracking
 
 from consumers.intake import Intake, Message, Summary
+from contract.screen import Screened, screen_batch, unpack
 
 BATCH_LINES = 10_000  # larger transactions amortize random-key index writes (benchmarks)
 IDENTITY_BYTES = 64 * 1024
@@ -84,33 +87,76 @@ def ingest_file(
     resume = intake.ledger.resume_point(name) if name else 0
     size = Path(path).stat().st_size if path != STDIN and not path.endswith(".gz") else None
     label = "<stdin>" if path == STDIN else Path(path).name
-    with open_input(path) as handle:
-        batch: list[Message] = []
-        last_line = resume
-        batch_size = batch_lines or BATCH_LINES
+    with open_input(path) as handle, Screener() as screener:
+        batches = read_batches(handle, resume, label, required_source, batch_lines or BATCH_LINES)
         try:
-            for number, line in numbered_lines(handle, resume):
-                batch.append(Message(line, {"file": label, "line": number}, required_source))
-                last_line = number
-                if len(batch) >= batch_size:
-                    flush(intake, batch, name, last_line, summary)
-                    batch = []
-                    if on_progress:
-                        on_progress(Progress(label, last_line, position(handle), size))
+            for batch, screened in screener.ahead(batches):
+                trackings = [Tracking(name, batch[-1].origin["line"])] if name else []
+                summary.add(intake.process(batch, trackings, screened))
+                if on_progress:
+                    on_progress(Progress(label, batch[-1].origin["line"], position(handle), size))
         except (OSError, EOFError) as error:
-            flush(intake, batch, name, last_line, summary)
-            raise InputError(f"cannot read {path} past line {last_line}: {error}") from None
-        flush(intake, batch, name, last_line, summary)
+            raise InputError(f"cannot read {path} after line {summary.total}: {error}") from None
     return resume
 
 
-def flush(
-    intake: Intake, batch: list[Message], name: str | None, last_line: int, summary: Summary
-) -> None:
-    if not batch:
-        return
-    trackings = [Tracking(name, last_line)] if name else []
-    summary.add(intake.process(batch, trackings))
+def read_batches(
+    handle: BinaryIO, resume: int, label: str, required_source: str | None, size: int
+) -> Iterator[list[Message]]:
+    batch: list[Message] = []
+    for number, line in numbered_lines(handle, resume):
+        batch.append(Message(line, {"file": label, "line": number}, required_source))
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class Screener:
+    """Screens the next batch in a worker process while this one writes the last.
+
+    Validation is pure CPU (msgspec, regexes, SHA-256) and the ledger's writes
+    are mostly Python too, so a second process is what puts the second core to
+    work. The first batch is screened here; the worker starts only when a
+    second batch exists, so small files pay nothing.
+    """
+
+    def __init__(self) -> None:
+        self.pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> "Screener":
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def ahead(
+        self, batches: Iterator[list[Message]]
+    ) -> Iterator[tuple[list[Message], list[Screened] | None]]:
+        pending: tuple[list[Message], Future[bytes] | None] | None = None
+        for batch in batches:
+            if pending is None:
+                pending = (batch, None)
+                continue
+            future = self.worker().submit(screen_batch, [m.raw for m in batch])
+            yield self.result(pending)
+            pending = (batch, future)
+        if pending is not None:
+            yield self.result(pending)
+
+    def worker(self) -> ProcessPoolExecutor:
+        if self.pool is None:
+            self.pool = ProcessPoolExecutor(1, mp_context=get_context("spawn"))
+        return self.pool
+
+    @staticmethod
+    def result(
+        pending: tuple[list[Message], Future[bytes] | None],
+    ) -> tuple[list[Message], list[Screened] | None]:
+        batch, future = pending
+        return batch, None if future is None else unpack(future.result())
 
 
 def position(handle: BinaryIO) -> int:

@@ -5,30 +5,21 @@ The checks run in the contract's order; the first failure decides:
 (5) payload, (6) pii_detected, (7) unauthorized_source, (8) aggregate rules.
 """
 
-import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from eventsourcing.persistence import Tracking
 
-from contract.pii import contains_pii
 from contract.policy import AuthorizationPolicy
-from contract.validation import (
-    ContractViolation,
-    Envelope,
-    check_pii,
-    parse_envelope,
-    parse_payload,
-    readable_envelope,
-    utc_instant,
-)
-from domain.base import AGGREGATE_FOR_EVENT_TYPE
+from contract.screen import ENVELOPE_FIELDS, Screened, screen
+from contract.validation import ContractViolation
 from domain.errors import RuleViolation
 from domain.facts import Fact
 from domain.ledger import ConcurrentWrite, Ledger, UnitOfWork, subject_key
 
 MAX_ATTEMPTS = 5
+RETRACTION = "EventRetracted"  # kept on the retracted event's aggregate, found at accept
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,11 +77,21 @@ class Intake:
         self.ledger = ledger
         self.policy = policy
 
-    def process(self, messages: list[Message], trackings: list[Tracking]) -> list[Outcome]:
-        """Apply a batch; retried from scratch if another writer got there first."""
+    def process(
+        self,
+        messages: list[Message],
+        trackings: list[Tracking],
+        screened: list[Screened] | None = None,
+    ) -> list[Outcome]:
+        """Apply a batch; retried from scratch if another writer got there first.
+
+        `screened` may carry the ledger-free checks done elsewhere (a worker
+        process); otherwise they run here.
+        """
+        screened = screened if screened is not None else [screen(m.raw) for m in messages]
         for attempt in range(1, MAX_ATTEMPTS + 1):
             unit = self.ledger.begin()
-            outcomes = self.decide_all(unit, messages)
+            outcomes = self.decide_all(unit, messages, screened)
             try:
                 unit.commit(trackings)
             except ConcurrentWrite:
@@ -100,93 +101,70 @@ class Intake:
             return outcomes
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def decide_all(self, unit: UnitOfWork, messages: list[Message]) -> list[Outcome]:
-        parsed: list[Envelope | ContractViolation] = []
-        for message in messages:
-            try:
-                parsed.append(parse_envelope(message.raw))
-            except ContractViolation as violation:
-                parsed.append(violation)
-        envelopes = [e for e in parsed if isinstance(e, Envelope)]
-        known = self.ledger.find_event_ids([e.event_id for e in envelopes])
+    def decide_all(
+        self, unit: UnitOfWork, messages: list[Message], screened: list[Screened]
+    ) -> list[Outcome]:
+        with_envelope = [s for s in screened if s.has_envelope]
+        known = self.ledger.find_event_ids([s.event_id for s in with_envelope])
         self.ledger.load_many(
-            subject_key(e.event_type, e.subject_id)
-            for e in envelopes
-            if e.event_type in AGGREGATE_FOR_EVENT_TYPE and e.event_id not in known
+            subject_key(s.event_type, s.subject_id)
+            for s in with_envelope
+            if s.payload is not None and s.event_id not in known and s.event_type != RETRACTION
         )
         return [
-            self.decide(unit, message, envelope, known)
-            for message, envelope in zip(messages, parsed, strict=True)
+            self.decide(unit, message, checked, known)
+            for message, checked in zip(messages, screened, strict=True)
         ]
 
     def decide(
-        self,
-        unit: UnitOfWork,
-        message: Message,
-        envelope: Envelope | ContractViolation,
-        known: dict[str, Any],
+        self, unit: UnitOfWork, message: Message, checked: Screened, known: dict[str, Any]
     ) -> Outcome:
-        sha256 = hashlib.sha256(message.raw).hexdigest()
-        if isinstance(envelope, ContractViolation):
-            return self.reject(unit, message, sha256, envelope.reason, envelope.message, None)
-        if envelope.event_id in known or envelope.event_id in unit.index:
-            return Outcome("duplicate", sha256=sha256)
+        if not checked.has_envelope:  # (1), (2)
+            return self.reject(unit, message, checked, checked.envelope_reason, checked.problem)
+        if checked.event_id in known or checked.event_id in unit.index:  # (3)
+            return Outcome("duplicate", sha256=checked.sha256)
+        if checked.payload is None:  # (4), (5), (6)
+            return self.reject(unit, message, checked, checked.payload_reason, checked.problem)
         try:
-            payload = parse_payload(envelope)
-            check_pii(envelope, payload)
-            self.authorize(envelope, message.required_source)
-            unit.accept(
+            self.authorize(checked, message.required_source)  # (7)
+            unit.accept(  # (8)
                 Fact(
-                    event_id=envelope.event_id,
-                    event_type=envelope.event_type,
-                    source=envelope.source,
-                    subject_id=envelope.subject_id,
-                    occurred_at=envelope.occurred_at,
-                    occurred_at_utc=utc_instant(envelope.occurred_at),
-                    payload=payload,
+                    event_id=checked.event_id,
+                    event_type=checked.event_type,
+                    source=checked.source,
+                    subject_id=checked.subject_id,
+                    occurred_at=checked.occurred_at,
+                    occurred_at_utc=checked.occurred_at_utc,
+                    payload=checked.payload,
                     origin=message.origin,
-                    sha256=sha256,
+                    sha256=checked.sha256,
                 )
             )
-        except ContractViolation as violation:
-            return self.reject(unit, message, sha256, violation.reason, violation.message, envelope)
-        except RuleViolation as violation:
-            return self.reject(unit, message, sha256, violation.reason, violation.message, envelope)
-        return Outcome("accepted", sha256=sha256)
+        except (ContractViolation, RuleViolation) as violation:
+            checked.readable = {key: getattr(checked, key) for key in ENVELOPE_FIELDS}
+            return self.reject(unit, message, checked, violation.reason, violation.message)
+        return Outcome("accepted", sha256=checked.sha256)
 
-    def authorize(self, envelope: Envelope, required_source: str | None) -> None:
-        if required_source is not None and envelope.source != required_source:
+    def authorize(self, checked: Screened, required_source: str | None) -> None:
+        if required_source is not None and checked.source != required_source:
             raise ContractViolation(
                 "unauthorized_source",
                 f"source: this input accepts only messages from {required_source}",
             )
-        self.policy.check(envelope.event_type, envelope.source, envelope.subject_id)
+        self.policy.check(checked.event_type, checked.source, checked.subject_id)
 
     def reject(
-        self,
-        unit: UnitOfWork,
-        message: Message,
-        sha256: str,
-        reason: str,
-        text: str,
-        envelope: Envelope | None,
+        self, unit: UnitOfWork, message: Message, checked: Screened, reason: Any, text: Any
     ) -> Outcome:
-        if envelope is None:
-            readable = readable_envelope(message.raw)
-        else:
-            readable = {
-                key: value
-                for key in ("event_id", "event_type", "source", "subject_id")
-                if not contains_pii(value := getattr(envelope, key))
-            }
+        readable = checked.readable
         unit.reject(
             reason=reason,
             message=text,
             origin=message.origin,
-            sha256=sha256,
+            sha256=checked.sha256,
             event_id=readable.get("event_id"),
             event_type=readable.get("event_type"),
             source=readable.get("source"),
             subject_id=readable.get("subject_id"),
         )
-        return Outcome("rejected", reason, text, sha256)
+        return Outcome("rejected", reason, text, checked.sha256)

@@ -68,11 +68,12 @@ class Ledger(Application):
     # Python code, hashing a str is not, and this is the ingest's hot path.
     def load_many(self, keys: Iterable[SubjectKey]) -> None:
         """Bring the given subjects' aggregates into the cache with one query."""
-        wanted = {
-            cls.create_id(subject): (cls, subject)
-            for cls, subject in set(keys)
-            if (cls, subject) not in self.cache
-        }
+        wanted: dict[UUID, SubjectKey] = {}
+        for key in set(keys):
+            if key in self.cache:
+                self.cache.move_to_end(key)  # so loading the others cannot evict it
+            else:
+                wanted[key[0].create_id(key[1])] = key
         if not wanted:
             return
         loaded: dict[UUID, LedgerAggregate] = {}

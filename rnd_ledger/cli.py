@@ -24,15 +24,16 @@ from rnd_ledger import (
 from rnd_ledger.errors import CommandError
 from store.url import StoreError
 
+# In the order --help lists them: taking facts in, computing, auditing, tools.
 COMMAND_MODULES = [
     ingest_command,
-    history_commands,
-    demo_command,
-    audit_commands,
     kafka_commands,
-    report_command,
     indicators_command,
+    report_command,
     lineage_command,
+    history_commands,
+    audit_commands,
+    demo_command,
 ]
 
 DESCRIPTION = """\
