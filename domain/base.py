@@ -4,8 +4,8 @@ retraction removes one fact's effect by folding the others again.
 
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, ClassVar, NamedTuple, Self
 from hashlib import sha1
+from typing import Any, ClassVar, NamedTuple, Self
 from uuid import NAMESPACE_URL, UUID, SafeUUID, uuid5
 
 from eventsourcing.domain import Aggregate, OriginatorVersionError
