@@ -1,5 +1,6 @@
 """Who may emit what: the authorization policy, loaded from a TOML data file."""
 
+import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -8,6 +9,7 @@ from contract.payloads import PAYLOAD_TYPES
 from contract.validation import ContractViolation
 
 DEFAULT_POLICY_FILE = Path(__file__).with_name("authorization.toml")
+POLICY_ENV = "RND_LEDGER_POLICY"  # named in authorization.toml as the --policy default
 SELF = "self"
 RETRACTED = "retracted"
 
@@ -34,8 +36,9 @@ class AuthorizationPolicy:
 
 
 def load_policy(path: Path | str | None = None) -> AuthorizationPolicy:
-    """Read and check a policy file; the shipped default when `path` is None."""
-    path = Path(path) if path else DEFAULT_POLICY_FILE
+    """Read and check a policy file; without `path`, env RND_LEDGER_POLICY, else
+    the shipped default."""
+    path = Path(path or os.environ.get(POLICY_ENV) or DEFAULT_POLICY_FILE)
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as error:
