@@ -14,67 +14,26 @@ is the intake's (every message ends accepted, duplicate or rejected); every
 log line about a record names topic, partition and offset.
 """
 
-import inspect
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from eventsourcing.persistence import Tracking
 from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
 from consumers.dead_letters import DeadLetters, Interrupted
-from consumers.intake import Intake, Message, Outcome, Summary
+from consumers.intake import Intake, Outcome, Summary
+from consumers.kafka_batch import Batch, Pending, raws, tracking_name
 from consumers.kafka_common import ConsumeSettings, connect
 from consumers.kafka_progress import Progress
+from consumers.kafka_screening import AheadScreener
 from domain.ledger import ConcurrentWrite
-
-# Newer intakes take the ledger-free checks ("screened") as an argument.
-SCREENS_AHEAD = "screened" in inspect.signature(Intake.decide_all).parameters
 
 MAX_ATTEMPTS = 5
 POLL_MS = 200
 JOIN_GRACE_SECONDS = 30.0  # --until-idle: how long to wait for a first assignment
 COMMIT_TIMEOUT_MS = 5_000
-
-
-def tracking_name(topic: str, partition: int) -> str:
-    return f"kafka:{topic}:{partition}"
-
-
-@dataclass
-class Batch:
-    """Records of several partitions, as messages with their tracking positions."""
-
-    records: list[Any]
-    messages: list[Message]
-    trackings: list[Tracking]
-    next_offsets: dict[TopicPartition, int]
-
-    @classmethod
-    def of(
-        cls,
-        held: Mapping[TopicPartition, Sequence[Any]],
-        owners: Mapping[str, str],
-        floor: Mapping[TopicPartition, int] | None = None,
-    ) -> "Batch":
-        """`floor`: per partition, the first offset not yet in the ledger."""
-        batch = cls([], [], [], {})
-        for tp, records in held.items():
-            low = floor.get(tp, 0) if floor else 0
-            fresh = [r for r in records if r.offset >= low]
-            if not fresh:
-                continue
-            owner = owners.get(tp.topic)
-            for r in fresh:
-                origin = {"topic": tp.topic, "partition": tp.partition, "offset": r.offset}
-                batch.messages.append(Message(r.value or b"", origin, owner))
-            batch.records.extend(fresh)
-            batch.next_offsets[tp] = fresh[-1].offset + 1
-            batch.trackings.append(Tracking(tracking_name(*tp), fresh[-1].offset + 1))
-        return batch
 
 
 class LedgerPositions(ConsumerRebalanceListener):
@@ -118,6 +77,7 @@ class KafkaIngest:
         self.last_commit_at: float | None = None
         self.unsealed = 0
         self.progress = Progress(self, settings.log_every)
+        self.screener = AheadScreener()
         self.consumer: KafkaConsumer = connect(
             KafkaConsumer, settings.bootstrap_servers, **settings.consumer_settings()
         )
@@ -136,16 +96,23 @@ class KafkaIngest:
         self.stopping = True
 
     def run(self) -> Summary:
+        """Collect batch N+1 (its screening starts in the worker), then apply batch N."""
         self.consumer.subscribe(list(self.settings.topics), listener=LedgerPositions(self))
+        pending: Pending | None = None
         try:
             while not self.stopping:
                 held = self.collect()
-                if held:
-                    self.apply(held)
-                elif self.idle():
+                screening = self.screener.start(raws(held)) if held else None
+                ahead = Pending(held, screening, self.generation)
+                if pending is not None:
+                    self.apply_pending(pending)
+                pending = ahead if held else None
+                if pending is None and self.idle():
                     self.log(f"no message for {self.settings.until_idle:g} s: stopping")
                     break
                 self.progress.maybe_log()
+            if pending is not None:  # the batch in hand
+                self.apply_pending(pending)
         except Interrupted as interrupted:
             self.incomplete = True
             self.log(
@@ -160,6 +127,7 @@ class KafkaIngest:
         return self.summary
 
     def close(self) -> None:
+        self.screener.close()
         try:
             self.consumer.close(autocommit=False)
         finally:
@@ -224,21 +192,35 @@ class KafkaIngest:
                 break
         return held
 
-    def apply(self, held: Mapping[TopicPartition, Sequence[Any]]) -> None:
+    def apply_pending(self, pending: "Pending") -> None:
+        if pending.generation != self.generation:
+            # A rebalance since: every partition was sought back to the ledger's
+            # position, so these records come again (to us or to another member).
+            if pending.screening is not None:
+                pending.screening.cancel()
+            return
+        raws_held = raws(pending.held)
+        self.apply(pending.held, self.screener.result(pending.screening, raws_held))
+
+    def apply(
+        self, held: Mapping[TopicPartition, Sequence[Any]], screened: Sequence[Any] | None = None
+    ) -> None:
         """Decide, dead-letter and commit one batch. Records the ledger already has
         (another consumer of the group got there first in a rebalance) are skipped;
         a batch that loses a race with another writer is decided again."""
         owners = self.settings.topic_owners
+        if screened is None:
+            screened = self.screener.result(None, raws(held))
         forwarded: set[tuple[str, int, int]] = set()
         for attempt in range(1, MAX_ATTEMPTS + 1):
             floor = self.recorded(held)
             self.log_skipped(held, floor)
-            batch = Batch.of(held, owners, floor)
+            batch = Batch.of(held, owners, floor, screened)
             if not batch.messages:
                 outcomes: list[Outcome] = []
                 break
             unit = self.intake.ledger.begin()
-            outcomes = self.decide(unit, batch.messages)
+            outcomes = self.intake.decide_all(unit, batch.messages, batch.screened)
             try:
                 self.forward(batch.records, outcomes, forwarded)
             except BaseException:
@@ -259,14 +241,6 @@ class KafkaIngest:
         self.commit_offsets(batch.next_offsets)
         self.unsealed += len(outcomes)
         self.maybe_seal()
-
-    def decide(self, unit: Any, messages: list[Message]) -> list[Outcome]:
-        if not SCREENS_AHEAD:  # an intake that screens inside decide_all
-            return self.intake.decide_all(unit, messages)  # type: ignore[call-arg]
-        from contract.screen import screen
-
-        screened = [screen(m.raw) for m in messages]
-        return self.intake.decide_all(unit, messages, screened)  # type: ignore[call-arg]
 
     def forward(
         self, records: list[Any], outcomes: list[Outcome], done: set[tuple[str, int, int]]

@@ -7,9 +7,11 @@ from kafka.consumer.fetcher import ConsumerRecord
 
 from consumers.dead_letters import dead_letter
 from consumers.intake import Intake, Outcome
+from consumers.kafka_batch import Batch, tracking_name
 from consumers.kafka_common import ConsumeSettings
-from consumers.kafka_consumer import Batch, KafkaIngest, tracking_name
+from consumers.kafka_consumer import KafkaIngest
 from contract.policy import load_policy
+from contract.screen import screen
 from rnd_ledger.bootstrap import open_ledger
 from rnd_ledger.errors import CommandError
 from rnd_ledger.kafka_commands import topic_owners
@@ -85,7 +87,10 @@ def test_a_batch_that_loses_a_race_is_decided_again_without_the_rivals_records(
     other = open_ledger(store_url)  # a second consumer process, as far as the store knows
 
     def rival() -> None:
-        rival_batch = Batch.of(held([record(o, messages[o]) for o in range(4)]), {})
+        rival_records = [record(o, messages[o]) for o in range(4)]
+        rival_batch = Batch.of(
+            held(rival_records), {}, {}, [screen(r.value) for r in rival_records]
+        )
         Intake(other, load_policy()).process(rival_batch.messages, rival_batch.trackings)
 
     settings = ConsumeSettings(broker, [TOPIC], "unused")
@@ -114,12 +119,11 @@ def test_seal_hook_runs_every_n_records_and_at_shutdown(ingest, ledger):
 
 
 def test_batch_tracks_each_partition_at_its_last_offset_plus_one():
-    batch = Batch.of(
-        held([record(7, b"a"), record(9, b"b"), record(3, b"c", partition=1)]),
-        {TOPIC: "NRF"},
-        floor={TopicPartition(TOPIC, 0): 8},
-    )
+    records = [record(7, b"a"), record(9, b"b"), record(3, b"c", partition=1)]
+    screened = [screen(r.value) for r in records]
+    batch = Batch.of(held(records), {TOPIC: "NRF"}, {TopicPartition(TOPIC, 0): 8}, screened)
     assert [m.origin["offset"] for m in batch.messages] == [9, 3]
+    assert batch.screened == screened[1:], "the screening goes with its record"
     assert {t.application_name: t.notification_id for t in batch.trackings} == {
         "kafka:batches:0": 10,
         "kafka:batches:1": 4,

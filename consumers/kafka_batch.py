@@ -1,0 +1,70 @@
+"""A Kafka batch as the intake sees it: messages with their origins, one
+tracking position per topic-partition, and (if done ahead) their screening."""
+
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any
+
+from eventsourcing.persistence import Tracking
+from kafka import TopicPartition
+
+from consumers.intake import Message
+from contract.screen import Screened
+
+
+def tracking_name(topic: str, partition: int) -> str:
+    return f"kafka:{topic}:{partition}"
+
+
+@dataclass
+class Batch:
+    """Records of several partitions, as messages with their tracking positions."""
+
+    records: list[Any]
+    messages: list[Message]
+    trackings: list[Tracking]
+    next_offsets: dict[TopicPartition, int]
+    screened: list[Screened]  # the messages' ledger-free checks
+
+    @classmethod
+    def of(
+        cls,
+        held: Mapping[TopicPartition, Sequence[Any]],
+        owners: Mapping[str, str],
+        floor: Mapping[TopicPartition, int],
+        screened: Sequence[Screened],
+    ) -> "Batch":
+        """`floor`: per partition, the first offset not yet in the ledger;
+        `screened`: one per held record, in the order of `held`."""
+        batch = cls([], [], [], {}, [])
+        start = 0
+        for tp, records in held.items():
+            low = floor.get(tp, 0)
+            keep = [i for i, r in enumerate(records) if r.offset >= low]
+            batch.screened.extend(screened[start + i] for i in keep)
+            start += len(records)
+            fresh = [records[i] for i in keep]
+            if not fresh:
+                continue
+            owner = owners.get(tp.topic)
+            for r in fresh:
+                origin = {"topic": tp.topic, "partition": tp.partition, "offset": r.offset}
+                batch.messages.append(Message(r.value or b"", origin, owner))
+            batch.records.extend(fresh)
+            batch.next_offsets[tp] = fresh[-1].offset + 1
+            batch.trackings.append(Tracking(tracking_name(*tp), fresh[-1].offset + 1))
+        return batch
+
+
+def raws(held: Mapping[TopicPartition, Sequence[Any]]) -> list[bytes]:
+    return [r.value or b"" for records in held.values() for r in records]
+
+
+@dataclass
+class Pending:
+    """A collected batch waiting for the one before it to be written."""
+
+    held: Mapping[TopicPartition, Sequence[Any]]
+    screening: "Future[bytes] | None"
+    generation: int

@@ -1,0 +1,55 @@
+"""Screening the next Kafka batch in a worker process while this one is written.
+
+The contract's ledger-free checks (`contract.screen`) are pure CPU, and so is
+most of deciding and writing a batch; a second process puts the second core
+to work, as `ingest` does for files. The first batch is screened in the
+consumer itself, so short runs start no process. A worker that breaks
+(killed, out of memory) is not fatal: screening falls back to the consumer.
+"""
+
+import signal
+from concurrent.futures import Future, ProcessPoolExecutor
+from multiprocessing import get_context
+
+from contract.screen import Screened, screen, screen_batch, unpack
+
+
+def ignore_interrupts() -> None:
+    """Ctrl-C reaches the whole process group; the consumer decides when to stop."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class AheadScreener:
+    def __init__(self) -> None:
+        self.pool: ProcessPoolExecutor | None = None
+        self.enabled = True
+        self.first = True
+
+    def start(self, raws: list[bytes]) -> "Future[bytes] | None":
+        """Begin screening a batch in the worker; None: screen it when it is applied."""
+        if not self.enabled or self.first:
+            self.first = False
+            return None
+        try:
+            if self.pool is None:
+                self.pool = ProcessPoolExecutor(
+                    1, mp_context=get_context("spawn"), initializer=ignore_interrupts
+                )
+            return self.pool.submit(screen_batch, raws)
+        except (RuntimeError, OSError):
+            self.enabled = False
+            return None
+
+    def result(self, future: "Future[bytes] | None", raws: list[bytes]) -> list[Screened]:
+        """The screened messages of a batch, from the worker or screened here."""
+        if future is not None:
+            try:
+                return unpack(future.result())
+            except Exception:  # a broken worker: carry on without it
+                self.enabled = False
+        return [screen(raw) for raw in raws]
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool = None
