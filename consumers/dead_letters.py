@@ -2,8 +2,10 @@
 
 The record value is the original bytes, unchanged, and the key the original
 key; headers say why and where it came from. A message rejected as
-`pii_detected` is forwarded without its text: empty value, no key, none of
-its own headers — only our headers and the SHA-256 of the original bytes.
+`pii_detected` — or rejected for any other reason while its value, key or
+own headers match a PII pattern anywhere (a malformed line, an unknown field,
+an unknown event type) — is forwarded without its text: empty value, no key,
+none of its own headers — only our headers and the SHA-256 of the original bytes.
 
 Dead letters are sent and acknowledged (acks=all) *before* the batch is
 committed to the ledger, so a crash can repeat a dead letter (the
@@ -18,6 +20,7 @@ from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
 from consumers.intake import Outcome
+from contract.pii import PII_PATTERN
 
 PREFIX = "rnd-ledger."
 PII = "pii_detected"
@@ -40,10 +43,19 @@ def dead_letter(record: Any, outcome: Outcome) -> tuple[bytes | None, bytes | No
         (PREFIX + "source-offset", str(record.offset).encode()),
         (PREFIX + "sha256", (outcome.sha256 or "").encode()),
     ]
-    if outcome.reason == PII:
+    if outcome.reason == PII or carries_pii(record):
         return None, b"", [*headers, (PREFIX + "redacted", b"true")]
     own = [(k, v) for k, v in (record.headers or []) if not k.startswith(PREFIX)]
     return record.key, record.value if record.value is not None else b"", own + headers
+
+
+def carries_pii(record: Any) -> bool:
+    """Whether any part of the record looks like personal data: the PII guard
+    only reads well-formed messages, so a rejected one may still carry it."""
+    parts = [record.value or b"", record.key or b""]
+    for name, value in record.headers or []:
+        parts += [name.encode() if isinstance(name, str) else name, value or b""]
+    return any(PII_PATTERN.search(bytes(part).decode("utf-8", "replace")) for part in parts)
 
 
 class DeadLetters:

@@ -6,8 +6,12 @@ invalid UTF-8 (UnicodeDecodeError) and timestamps whose UTC instant falls
 outside years 1-9999 (OverflowError).
 """
 
+from typing import NamedTuple
+
 import pytest
 
+from consumers.dead_letters import dead_letter
+from consumers.intake import Outcome
 from tests.builders import event, line
 from tests.integration.helpers import reasons, send
 
@@ -43,3 +47,40 @@ def test_invalid_utf8_in_the_payload_is_malformed_even_for_a_known_event_id(inta
 @pytest.mark.parametrize("at", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])
 def test_occurred_at_outside_the_utc_range_is_schema_invalid(intake, at):
     assert reasons(send(intake, event("InstituteRegistered", occurred_at=at))) == ["schema_invalid"]
+
+
+class Record(NamedTuple):
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: list
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "own_headers"),
+    [
+        (b"k", b"not json, write to kim@example.com", []),
+        (b"k", b'{"event_type": "GrantAwarded", "contact": "010-1234-5678"}', []),
+        (b"900101-1234567", b"not json", []),
+        (b"k", b"not json", [("contact", b"kim@example.com")]),
+    ],
+    ids=["value-malformed", "value-unknown-field", "key", "header"],
+)
+def test_a_dead_letter_never_forwards_pii_whatever_the_reason(key, value, own_headers):
+    """Only pii_detected rejections were redacted: a malformed line, an unknown
+    field or a key carrying PII went to the dead-letter topic as it came."""
+    record = Record("t", 0, 5, key, value, own_headers)
+    outcome = Outcome("rejected", "malformed_json", "message: not valid JSON", "ab")
+    key_out, value_out, headers = dead_letter(record, outcome)
+    assert (key_out, value_out) == (None, b"")
+    assert dict(headers)["rnd-ledger.redacted"] == b"true"
+    assert "contact" not in dict(headers)
+    assert dict(headers)["rnd-ledger.sha256"] == b"ab"
+
+
+def test_a_dead_letter_without_pii_still_carries_the_original():
+    record = Record("t", 0, 5, b"G1", b"not json", [("trace", b"t1")])
+    key, value, headers = dead_letter(record, Outcome("rejected", "malformed_json", "m", "ab"))
+    assert (key, value, dict(headers)["trace"]) == (b"G1", b"not json", b"t1")
