@@ -9,6 +9,8 @@ import signal
 import sys
 from collections.abc import Sequence
 
+from eventsourcing.persistence import PersistenceError
+
 from consumers.files import InputError
 from contract.policy import PolicyError
 from rnd_ledger import (
@@ -73,6 +75,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.handler(args))
     except (StoreError, PolicyError, InputError, CommandError) as error:
         print(f"rnd-ledger: {error}", file=sys.stderr)
+        return 2
+    except PersistenceError as error:  # e.g. disk full, or the database went away mid-run
+        lines = str(error).strip().splitlines()
+        print(
+            f"rnd-ledger: the store could not be written or read "
+            f"({lines[0] if lines else type(error).__name__}); committed batches are kept: "
+            "free disk space or restore the database, then re-run to resume",
+            file=sys.stderr,
+        )
         return 2
     except KeyboardInterrupt:
         print(
