@@ -95,11 +95,22 @@ class Intake:
             try:
                 unit.commit(trackings)
             except ConcurrentWrite:
+                if self.recorded(trackings):
+                    # Already in the ledger: this commit went through but its
+                    # acknowledgement was lost (the database restarted during
+                    # COMMIT and the store's retry found the rows), or another
+                    # run of the same input recorded the batch. Nothing to write.
+                    return outcomes
                 if attempt == MAX_ATTEMPTS:
                     raise
                 continue
             return outcomes
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def recorded(self, trackings: list[Tracking]) -> bool:
+        return bool(trackings) and all(
+            self.ledger.resume_point(t.application_name) >= t.notification_id for t in trackings
+        )
 
     def decide_all(
         self, unit: UnitOfWork, messages: list[Message], screened: list[Screened]

@@ -9,10 +9,12 @@ outside years 1-9999 (OverflowError).
 from typing import NamedTuple
 
 import pytest
+from eventsourcing.persistence import Tracking
 
 from consumers.dead_letters import dead_letter
 from consumers.intake import Outcome
 from tests.builders import event, line
+from tests.conftest import as_messages
 from tests.integration.helpers import reasons, send
 
 BASE = line(event("InstituteRegistered"))
@@ -84,3 +86,30 @@ def test_a_dead_letter_without_pii_still_carries_the_original():
     record = Record("t", 0, 5, b"G1", b"not json", [("trace", b"t1")])
     key, value, headers = dead_letter(record, Outcome("rejected", "malformed_json", "m", "ab"))
     assert (key, value, dict(headers)["trace"]) == (b"G1", b"not json", b"t1")
+
+
+def test_a_batch_whose_commit_acknowledgement_was_lost_is_not_retried_into_a_crash(intake):
+    """PostgreSQL stopped during COMMIT: the batch was stored, eventsourcing retried
+    the insert, which then hit the batch's own tracking row. The intake took that
+    for a race, retried five times and raised ConcurrentWrite (a traceback)."""
+    recorder = intake.ledger.recorder
+    original = recorder.insert_events
+    calls = []
+
+    def commit_then_retry(*args, **kwargs):
+        calls.append(1)
+        original(*args, **kwargs)  # committed; the acknowledgement is "lost" …
+        return original(*args, **kwargs)  # … and the store's retry runs it again
+
+    recorder.insert_events = commit_then_retry
+    messages = [event("InstituteRegistered"), b"not json"]
+    try:
+        outcomes = intake.process(
+            as_messages([line(m) if isinstance(m, dict) else m for m in messages]),
+            [Tracking("file:x", 2)],
+        )
+    finally:
+        recorder.insert_events = original
+    assert [o.status for o in outcomes] == ["accepted", "rejected"]
+    assert len(calls) == 1, "nothing is retried once the batch is known to be recorded"
+    assert intake.ledger.position() == 2 and intake.ledger.resume_point("file:x") == 2
