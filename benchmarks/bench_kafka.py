@@ -145,7 +145,7 @@ def row(name: str, count: int, seconds: float, ceiling_seconds: float | None, go
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=200_000)
-    parser.add_argument("--batch-size", type=int, default=5_000)
+    parser.add_argument("--batch-size", type=int, default=10_000)
     args = parser.parse_args(argv)
     lines = list(itertools.islice(generate("national", 0), args.messages))
     tune_garbage_collector()

@@ -65,7 +65,7 @@ class ConsumeSettings:
     dead_letter_topic: str | None = None
     topic_owners: Mapping[str, str] = field(default_factory=dict)
     until_idle: float | None = None
-    batch_size: int = 5_000
+    batch_size: int = 10_000  # larger transactions amortize index writes (bench_kafka)
     batch_wait: float = 0.25  # seconds to keep polling to fill a batch
     log_every: float = 10.0
     connect_timeout: float = CONNECT_TIMEOUT_SECONDS

@@ -30,7 +30,7 @@ from rnd_ledger.output import status, table
 from store.url import redact_password, store_url
 
 SEAL_EVERY = 10_000
-DEFAULT_BATCH = 5_000
+DEFAULT_BATCH = 10_000
 
 
 def seal_hook(ledger: Ledger) -> Callable[[], object] | None:
