@@ -7,16 +7,29 @@ consumer itself, so short runs start no process. A worker that breaks
 (killed, out of memory) is not fatal: screening falls back to the consumer.
 """
 
+import os
 import signal
+import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing import get_context
 
 from contract.screen import Screened, screen, screen_batch, unpack
 
+PARENT_CHECK_SECONDS = 1.0
 
-def ignore_interrupts() -> None:
-    """Ctrl-C reaches the whole process group; the consumer decides when to stop."""
+
+def worker_setup(parent: int) -> None:
+    """Ctrl-C reaches the whole process group: the consumer decides when to stop.
+    And a consumer killed outright (SIGKILL) must not leave its worker behind."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=exit_with_parent, args=(parent,), daemon=True).start()
+
+
+def exit_with_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(0)
 
 
 class AheadScreener:
@@ -33,7 +46,10 @@ class AheadScreener:
         try:
             if self.pool is None:
                 self.pool = ProcessPoolExecutor(
-                    1, mp_context=get_context("spawn"), initializer=ignore_interrupts
+                    1,
+                    mp_context=get_context("spawn"),
+                    initializer=worker_setup,
+                    initargs=(os.getpid(),),
                 )
             return self.pool.submit(screen_batch, raws)
         except (RuntimeError, OSError):
