@@ -6,6 +6,7 @@ import signal
 import subprocess
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 from kafka import KafkaConsumer, TopicPartition
@@ -72,6 +73,7 @@ def test_sigkill_mid_stream_then_restart_equals_one_clean_run(broker, tmp_path):
 
     process = start(broker, store, topic, group, "--batch-size", "100")
     wait_for_position(store, 1_000, process)
+    workers = children(process.pid)  # the screening worker
     process.send_signal(signal.SIGKILL)
     process.wait()
     killed_at = position(store)
@@ -88,6 +90,21 @@ def test_sigkill_mid_stream_then_restart_equals_one_clean_run(broker, tmp_path):
     assert len(facts) == len(messages) - 40 and len(rejections) == 40
     assert len({json.loads(f)["event_id"] for f in facts}) == len(facts), "no duplicate"
     assert position(store) == position(clean)
+    assert workers and not any(Path(f"/proc/{pid}").exists() for pid in workers), (
+        "the screening worker does not outlive a killed consumer"
+    )
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
 
 
 def test_sigterm_finishes_commits_and_exits_zero(broker, sqlite_url):
