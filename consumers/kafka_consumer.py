@@ -239,7 +239,7 @@ class KafkaIngest:
         self.positions.update(batch.next_offsets)
         self.last_commit_at = time.monotonic()
         self.commit_offsets(batch.next_offsets)
-        self.unsealed += len(outcomes)
+        self.unsealed += sum(1 for o in outcomes if o.status != "duplicate")  # stored records
         self.maybe_seal()
 
     def forward(
