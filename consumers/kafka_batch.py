@@ -41,16 +41,19 @@ class Batch:
         start = 0
         for tp, records in held.items():
             low = floor.get(tp, 0)
-            keep = [i for i, r in enumerate(records) if r.offset >= low]
-            batch.screened.extend(screened[start + i] for i in keep)
+            if records and records[0].offset >= low:  # the usual case: all of them are new
+                fresh, kept = list(records), screened[start : start + len(records)]
+            else:
+                keep = [i for i, r in enumerate(records) if r.offset >= low]
+                fresh, kept = [records[i] for i in keep], [screened[start + i] for i in keep]
             start += len(records)
-            fresh = [records[i] for i in keep]
             if not fresh:
                 continue
-            owner = owners.get(tp.topic)
+            batch.screened.extend(kept)
+            topic, partition, owner = tp.topic, tp.partition, owners.get(tp.topic)
             for r in fresh:
-                origin = {"topic": tp.topic, "partition": tp.partition, "offset": r.offset}
-                batch.messages.append(Message(r.value or b"", origin, owner))
+                where = {"topic": topic, "partition": partition, "offset": r.offset}
+                batch.messages.append(Message(r.value or b"", where, owner))
             batch.records.extend(fresh)
             batch.next_offsets[tp] = fresh[-1].offset + 1
             batch.trackings.append(Tracking(tracking_name(*tp), fresh[-1].offset + 1))

@@ -98,6 +98,7 @@ class KafkaIngest:
     def run(self) -> Summary:
         """Collect batch N+1 (its screening starts in the worker), then apply batch N."""
         self.consumer.subscribe(list(self.settings.topics), listener=LedgerPositions(self))
+        self.screener.warm_up()  # while the group forms
         pending: Pending | None = None
         try:
             while not self.stopping:
@@ -258,6 +259,8 @@ class KafkaIngest:
 
     def log_skipped(self, held: Mapping[TopicPartition, Sequence[Any]], floor: Mapping) -> None:
         for tp, records in held.items():
+            if not records or records[0].offset >= floor[tp]:
+                continue
             skipped = sum(1 for r in records if r.offset < floor[tp])
             if skipped:
                 self.log(

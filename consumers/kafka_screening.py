@@ -2,8 +2,9 @@
 
 The contract's ledger-free checks (`contract.screen`) are pure CPU, and so is
 most of deciding and writing a batch; a second process puts the second core
-to work, as `ingest` does for files. The first batch is screened in the
-consumer itself, so short runs start no process. A worker that breaks
+to work, as `ingest` does for files. `consume` starts the worker while it
+waits for its group (`warm_up`); otherwise the first batch is screened in
+the consumer itself, so short runs start no process. A worker that breaks
 (killed, out of memory) is not fatal: screening falls back to the consumer.
 """
 
@@ -38,10 +39,21 @@ class AheadScreener:
         self.enabled = True
         self.first = True
 
+    def warm_up(self) -> None:
+        """Start the worker now: a consumer waits seconds for its group anyway,
+        so the worker's start costs nothing there, and every batch goes ahead."""
+        self.first = False
+        self.submit([])
+
     def start(self, raws: list[bytes]) -> "Future[bytes] | None":
         """Begin screening a batch in the worker; None: screen it when it is applied."""
-        if not self.enabled or self.first:
+        if self.first:  # small runs start no process
             self.first = False
+            return None
+        return self.submit(raws)
+
+    def submit(self, raws: list[bytes]) -> "Future[bytes] | None":
+        if not self.enabled:
             return None
         try:
             if self.pool is None:
