@@ -238,7 +238,7 @@ class KafkaIngest:
         self.progress.count(outcomes)
         self.positions.update(floor)
         self.positions.update(batch.next_offsets)
-        self.last_commit_at = time.monotonic()
+        self.last_commit_at = self.last_activity = time.monotonic()
         self.commit_offsets(batch.next_offsets)
         self.unsealed += sum(1 for o in outcomes if o.status != "duplicate")  # stored records
         self.maybe_seal()
