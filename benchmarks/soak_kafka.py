@@ -142,17 +142,16 @@ def check_nothing_lost(db: Path, topic: str, produced: int) -> list[str]:
     ]
 
 
-def trend(values: list[float]) -> str:
-    """Least-squares slope per minute, as text."""
-    n = len(values)
-    if n < 2:
+def trend(points: list[tuple[float, float]]) -> str:
+    """Least-squares slope per minute of (seconds, value) points, as text."""
+    if len(points) < 2:
         return "-"
-    xs = range(n)
-    mean_x, mean_y = (n - 1) / 2, sum(values) / n
-    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, values, strict=True)) / sum(
-        (x - mean_x) ** 2 for x in xs
-    )
-    return f"{slope:+,.1f}/min"
+    n = len(points)
+    mean_x = sum(x for x, _ in points) / n
+    mean_y = sum(y for _, y in points) / n
+    spread = sum((x - mean_x) ** 2 for x, _ in points)
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in points) / spread if spread else 0.0
+    return f"{slope * 60:+,.0f}/min"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -270,11 +269,12 @@ def report(args, samples, seconds, total, out, db, topic) -> None:
     print(f"\nachieved: produced {rate:,.0f} msgs/s on average (goal {args.rate:,}); "
           f"the consumer stored {minute_ends[-1].stored / minute_ends[-1].seconds:,.0f} "
           "msgs/s while the stream ran" if minute_ends else "")  # fmt: skip
-    if len(minute_ends) >= 2:
-        lags = [s.lag for s in minute_ends]
-        rss = [s.rss_mb for s in minute_ends]
-        print(f"trend over the stream: lag {trend(lags)} (per-minute ends {lags}), "
-              f"RSS {trend(rss)} MB (from {rss[0]:,.0f} to {rss[-1]:,.0f} MB)")  # fmt: skip
+    warm = [s for s in in_stream if s.seconds >= 60] or in_stream  # after the first minute
+    if len(warm) >= 2:
+        lags, rss = [s.lag for s in warm], [s.rss_mb for s in warm]
+        print(f"after the first minute ({len(warm)} samples): lag {min(lags):,}-{max(lags):,}, "
+              f"trend {trend([(s.seconds, s.lag) for s in warm])}; RSS {min(rss):,.0f}-"
+              f"{max(rss):,.0f} MB, trend {trend([(s.seconds, s.rss_mb) for s in warm])} MB")  # fmt: skip
     summary = [row for row in out.splitlines() if row.strip()]
     print("consume summary: " + " | ".join(summary[-8:]))
     for line in check_nothing_lost(db, topic, total):
