@@ -272,9 +272,11 @@ def report(args, samples, seconds, total, out, db, topic) -> None:
     warm = [s for s in in_stream if s.seconds >= 60] or in_stream  # after the first minute
     if len(warm) >= 2:
         lags, rss = [s.lag for s in warm], [s.rss_mb for s in warm]
+        lag_trend = trend([(s.seconds, s.lag) for s in warm])
+        rss_trend = trend([(s.seconds, s.rss_mb) for s in warm])
         print(f"after the first minute ({len(warm)} samples): lag {min(lags):,}-{max(lags):,}, "
-              f"trend {trend([(s.seconds, s.lag) for s in warm])}; RSS {min(rss):,.0f}-"
-              f"{max(rss):,.0f} MB, trend {trend([(s.seconds, s.rss_mb) for s in warm])} MB")  # fmt: skip
+              f"trend {lag_trend}; RSS {min(rss):,.0f}-{max(rss):,.0f} MB, "
+              f"trend {rss_trend} MB")  # fmt: skip
     summary = [row for row in out.splitlines() if row.strip()]
     print("consume summary: " + " | ".join(summary[-8:]))
     for line in check_nothing_lost(db, topic, total):
