@@ -20,13 +20,13 @@ import pytest
 
 from tests.builders import event, jsonl
 from tests.e2e.test_crash import position, state
+from tests.hardening.tally import FAULTS
 from tests.kafka.helpers import FAST_GROUP, new_topic
 
 LINES = 9_000
 CLUSTER_VERSION = (
     sorted(os.listdir("/etc/postgresql"))[-1] if Path("/etc/postgresql").is_dir() else ""
 )
-FAULTS = {"injected": []}
 
 
 def cli(*args: str) -> list[str]:
@@ -78,7 +78,7 @@ def test_full_disk_mid_ingest_is_one_line_and_a_rerun_completes(tmp_path, limit_
         preexec_fn=limited_file_size(limit_kib * 1024),
         timeout=120,
     )
-    FAULTS["injected"].append(f"disk full at {limit_kib} KiB")
+    FAULTS.append(f"disk full at {limit_kib} KiB")
     assert full.returncode == 2, (full.stdout, full.stderr[-2000:])
     assert "store could not be written" in one_line_error(full.stderr)
     written = position(store)
@@ -173,7 +173,7 @@ def bounce_postgres(how: str, run: subprocess.Popen) -> None:
         except subprocess.CalledProcessError:
             pass  # already running (restart)
         wait_until_ready()
-    FAULTS["injected"].append(f"PostgreSQL {how}")
+    FAULTS.append(f"PostgreSQL {how}")
 
 
 @pytest.fixture

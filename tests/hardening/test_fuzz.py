@@ -25,20 +25,12 @@ from contract.policy import load_policy
 from rnd_ledger.bootstrap import open_ledger
 from tests.builders import event, jsonl, line, retraction
 from tests.hardening.fuzzing import check_batch, raw_messages
+from tests.hardening.tally import FUZZED
 from tests.integration.helpers import history, reasons, send
 
-FUZZED = {"messages": 0}
 SQLITE_EXAMPLES = 800
 POSTGRES_EXAMPLES = 60
 TEN_MB = 10 * 1024 * 1024
-
-
-@pytest.fixture(scope="module", autouse=True)
-def report_count(request):
-    yield
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter:
-        reporter.write_line(f"hardening fuzz: {FUZZED['messages']:,} messages fuzzed")
 
 
 def seeded_history() -> list[dict]:
