@@ -160,6 +160,11 @@ def stop_on_signals(stop: Callable[[], None]) -> Iterator[None]:
 
 def run_consume(args: argparse.Namespace) -> int:
     owners = topic_owners(args.topic_owner, args.topic)
+    if args.dead_letter_topic in args.topic:
+        raise CommandError(
+            f"--dead-letter-topic {args.dead_letter_topic!r} is also a --topic: "
+            "rejected messages would come back forever"
+        )
     url = store_url(args.store)
     ledger = open_ledger(url)
     intake = Intake(ledger, load_policy(args.policy))

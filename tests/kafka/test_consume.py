@@ -120,6 +120,15 @@ def test_topic_owner_must_name_a_consumed_topic(broker, sqlite_url):
     assert "'b' is not a --topic" in done.stderr
 
 
+def test_dead_letter_topic_must_not_be_consumed(broker, sqlite_url):
+    done = run(
+        "consume", "--bootstrap-servers", broker, "--topic", "a", "--group", "g",
+        "--dead-letter-topic", "a", "--store", sqlite_url,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "would come back forever" in done.stderr
+
+
 def test_not_json_and_oversized_messages_are_rejected_not_dropped(broker, sqlite_url):
     topic, dead = new_topic(broker), new_topic(broker, prefix="dead")
     oversized = line(
