@@ -9,6 +9,10 @@ the ledger commit, for monitoring tools only. A record delivered twice
 (redelivery, rebalance, restart, or the same event by file) has no effect:
 its event_id is already in the ledger.
 
+While batch N is decided and written, batch N+1 is already collected and
+screened in a worker process (`kafka_screening`); a rebalance in between
+drops it, since every partition is then sought back to the ledger's position.
+
 The loop follows Quix Streams': commit only after success; the error policy
 is the intake's (every message ends accepted, duplicate or rejected); every
 log line about a record names topic, partition and offset.
@@ -159,7 +163,8 @@ class KafkaIngest:
         self.log(f"assigned {where or 'no partitions'} (positions from the ledger)")
 
     def revoked(self, partitions: Sequence[TopicPartition]) -> None:
-        # Every applied batch was committed before the next poll, so nothing is in hand.
+        # Nothing decided is in hand: batches are applied between polls. A batch
+        # collected but not yet applied is dropped (apply_pending: new generation).
         self.generation += 1
         self.positions = {}
         if partitions:
