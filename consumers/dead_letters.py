@@ -26,7 +26,7 @@ PREFIX = "rnd-ledger."
 PII = "pii_detected"
 RETRY_FIRST_SECONDS = 0.5
 RETRY_MAX_SECONDS = 10.0
-FLUSH_TIMEOUT_SECONDS = 30.0
+FLUSH_TIMEOUT_SECONDS = 15.0
 
 
 class Interrupted(Exception):

@@ -91,6 +91,7 @@ class ConsumeSettings:
             "acks": "all",
             "linger_ms": 5,
             "max_request_size": 4 * 1024 * 1024,
+            "max_block_ms": 10_000,  # a lost broker: retry (and notice a stop) every 10 s
             "metrics_enabled": False,
         }
 
