@@ -27,6 +27,7 @@ PII = "pii_detected"
 RETRY_FIRST_SECONDS = 0.5
 RETRY_MAX_SECONDS = 10.0
 FLUSH_TIMEOUT_SECONDS = 15.0
+CLOSE_TIMEOUT_SECONDS = 5.0
 
 
 class Interrupted(Exception):
@@ -73,6 +74,7 @@ class DeadLetters:
         self.log = log
         self.should_stop = should_stop
         self.sent = 0
+        self.flush_timeout = FLUSH_TIMEOUT_SECONDS
 
     def send(self, records: Sequence[Any], outcomes: Sequence[Outcome]) -> int:
         """Forward the rejected ones; returns how many. Retries until acknowledged."""
@@ -106,7 +108,7 @@ class DeadLetters:
             except KafkaError:
                 futures.append(None)
         try:
-            self.producer.flush(timeout=FLUSH_TIMEOUT_SECONDS)
+            self.producer.flush(timeout=self.flush_timeout)
         except KafkaError:
             pass
         failed = []
@@ -114,3 +116,11 @@ class DeadLetters:
             if future is None or not future.succeeded():
                 failed.append(letter)
         return failed
+
+    def close(self) -> None:
+        """Close the producer; letters still unacknowledged (the broker is away)
+        belong to a batch that was not committed, so they are simply dropped."""
+        try:
+            self.producer.close(timeout=CLOSE_TIMEOUT_SECONDS)
+        except KafkaError:
+            pass

@@ -137,7 +137,7 @@ class KafkaIngest:
             self.consumer.close(autocommit=False)
         finally:
             if self.dead_letters:
-                self.dead_letters.producer.close(timeout=10)
+                self.dead_letters.close()
 
     def idle(self) -> bool:
         if self.settings.until_idle is None:

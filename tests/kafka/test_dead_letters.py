@@ -1,0 +1,65 @@
+"""Dead letters while the broker is away: retried until acknowledged, or the
+batch is abandoned uncommitted when a stop is asked for. Never lost."""
+
+import threading
+import time
+
+import pytest
+from kafka import KafkaProducer
+
+from consumers.dead_letters import DeadLetters, Interrupted
+from consumers.intake import Outcome
+from consumers.kafka_common import ConsumeSettings
+from tests.kafka.helpers import headers, new_topic, read_topic
+from tests.kafka.test_batches import record
+
+pytestmark = pytest.mark.kafka
+
+REJECTED = Outcome("rejected", "malformed_json", "message: not a JSON object", "00")
+
+
+def letters_to(broker: str, topic: str, stop: threading.Event) -> DeadLetters:
+    producer = KafkaProducer(**ConsumeSettings(broker, [], "unused").producer_settings())
+    letters = DeadLetters(producer, topic, lambda text: None, stop.is_set)
+    letters.flush_timeout = 1.0
+    letters.send([record(0, b"first")], [REJECTED])  # metadata known before the outage
+    return letters
+
+
+def test_dead_letters_are_retried_through_an_outage_until_acknowledged(broker_behind_proxy):
+    broker, proxy = broker_behind_proxy
+    topic = new_topic(broker, prefix="dead")
+    letters = letters_to(broker, topic, threading.Event())
+    try:
+        proxy.cut()
+        sent: list[int] = []
+        sender = threading.Thread(
+            target=lambda: sent.append(letters.send([record(1, b"second")], [REJECTED]))
+        )
+        sender.start()
+        time.sleep(2.5)
+        assert sender.is_alive(), "send waits for the broker rather than dropping the letter"
+        proxy.restore()
+        sender.join(timeout=30)
+        assert sent == [1]
+    finally:
+        letters.close()
+    offsets = {headers(r)["rnd-ledger.source-offset"] for r in read_topic(broker, topic, 2)}
+    assert offsets == {"0", "1"}
+
+
+# kafka-python's producer tries to flush again when collected: the broker is still away.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_a_stop_during_an_outage_abandons_the_batch_instead_of_hanging(broker_behind_proxy):
+    broker, proxy = broker_behind_proxy
+    stop = threading.Event()
+    letters = letters_to(broker, new_topic(broker, prefix="dead"), stop)
+    try:
+        proxy.cut()
+        stop.set()
+        started = time.monotonic()
+        with pytest.raises(Interrupted):
+            letters.send([record(1, b"second")], [REJECTED])
+        assert time.monotonic() - started < 15
+    finally:
+        letters.close()
