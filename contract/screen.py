@@ -79,7 +79,7 @@ def screen(raw: bytes) -> Screened:
         screened.readable = {
             key: value
             for key in ENVELOPE_FIELDS
-            if not contains_pii(value := getattr(envelope, key))
+            if (value := getattr(envelope, key)).isprintable() and not contains_pii(value)
         }
         return screened
     screened.payload = payload

@@ -58,7 +58,16 @@ def describe(error: msgspec.ValidationError, prefix: str) -> str:
     elif text.startswith("Invalid RFC3339"):
         text = "is not a valid " + text.removeprefix("Invalid RFC3339 encoded ")
     field = (prefix + path).lstrip(".") or "message"
-    return redact(f"{field}: {text}")[:300]
+    return printable(redact(f"{field}: {text}"))[:300]
+
+
+def printable(text: str) -> str:
+    """Control characters (e.g. a terminal escape in an unknown field's name) as
+    \\uXXXX, so a rejection message printed by `rnd-ledger rejections` or
+    `publish` cannot drive the operator's terminal."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in text)
 
 
 def parse_envelope(raw: bytes) -> Envelope:
@@ -147,7 +156,7 @@ def utc_instant(occurred_at: str) -> str:
 def readable_envelope(raw: bytes) -> dict[str, str]:
     """Best-effort event_id, event_type, source and subject_id of a rejected message.
 
-    Only short strings that do not look like personal data are kept.
+    Only short, printable strings that do not look like personal data are kept.
     """
     try:
         document = msgspec.json.decode(raw)
@@ -158,6 +167,7 @@ def readable_envelope(raw: bytes) -> dict[str, str]:
     kept = {}
     for key in ("event_id", "event_type", "source", "subject_id"):
         value = document.get(key)
-        if isinstance(value, str) and 0 < len(value) <= 128 and not contains_pii(value):
-            kept[key] = value
+        if isinstance(value, str) and 0 < len(value) <= 128 and value.isprintable():
+            if not contains_pii(value):
+                kept[key] = value
     return kept

@@ -13,6 +13,7 @@ from eventsourcing.persistence import Tracking
 
 from consumers.dead_letters import dead_letter
 from consumers.intake import Outcome
+from domain.history import rejections
 from tests.builders import event, line
 from tests.conftest import as_messages
 from tests.integration.helpers import reasons, send
@@ -113,3 +114,24 @@ def test_a_batch_whose_commit_acknowledgement_was_lost_is_not_retried_into_a_cra
     assert [o.status for o in outcomes] == ["accepted", "rejected"]
     assert len(calls) == 1, "nothing is retried once the batch is known to be recorded"
     assert intake.ledger.position() == 2 and intake.ledger.resume_point("file:x") == 2
+
+
+@pytest.mark.parametrize("name", ["\u001b[31mRED\u001b[0m", "a\rb", "x\u0007", "\u202eevil"])
+def test_a_rejection_message_holds_no_control_characters(intake, name):
+    """An unknown field's name was quoted raw: an ANSI escape sent by an agency
+    reached the operator's terminal through `rnd-ledger rejections`."""
+    message = {**event("InstituteRegistered"), name: 1}
+    (outcome,) = send(intake, message)
+    assert outcome.reason == "schema_invalid"
+    assert outcome.message.isprintable() and "unknown field" in outcome.message
+
+
+def test_a_rejection_record_keeps_no_control_characters_from_the_envelope(intake, ledger):
+    """An unknown event_type was kept as sent (any string up to 128 characters) and
+    printed by `rnd-ledger rejections`."""
+    sent = [
+        event("InstituteRegistered", event_type="\u001b[2JGrant"),  # unknown_event_type
+        b'{"event_type": "\\u001b[2J", "event_id": 5}',  # schema_invalid, read best-effort
+    ]
+    assert reasons(send(intake, *sent)) == ["unknown_event_type", "schema_invalid"]
+    assert [r["event_type"] for r in rejections(ledger)] == [None, None]
