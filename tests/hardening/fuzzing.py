@@ -350,6 +350,7 @@ def check_batch(intake: Intake, raws: list[bytes]) -> list[Outcome]:
         if outcome.status == "rejected":
             assert outcome.reason in REASON_CODES, outcome.reason
             assert not pii_in((outcome.message or "").encode())
+            assert (outcome.message or "").isprintable(), "no control characters for terminals"
 
     records = new_records(intake, before)
     stored = [o for o in outcomes if o.status != "duplicate"]
