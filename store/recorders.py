@@ -101,9 +101,18 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
                 "subject_id text NOT NULL, source text NOT NULL, event_type text NOT NULL)"
             ).format(schema, table)
         )
-        self.insert_index_statement = SQL("INSERT INTO {0}.{1} VALUES (%s, %s, %s, %s, %s)").format(
-            schema, table
-        )
+        # Whole batches as arrays through unnest(): one statement, and psycopg's
+        # C array dumpers instead of the library's composite-type rows, whose
+        # Python text escaping cost more than the database's work (measured).
+        self.insert_index_statement = SQL(
+            "INSERT INTO {0}.{1} SELECT * FROM "
+            "unnest(%b::text[], %b::uuid[], %b::text[], %b::text[], %b::text[])"
+        ).format(schema, table)
+        self.insert_arrays_statement = SQL(
+            "INSERT INTO {0}.{1} (originator_id, originator_version, topic, state) "
+            "SELECT * FROM unnest(%b::uuid[], %b::bigint[], %b::text[], %b::bytea[]) "
+            "RETURNING notification_id"
+        ).format(schema, Identifier(self.events_table_name))
         self.select_index_statement = SQL(
             "SELECT event_id, originator_id::text, subject_id, source, event_type "
             "FROM {0}.{1} WHERE event_id = ANY(%s)"
@@ -121,7 +130,23 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
             self._insert_tracking(curs, tracking=tracking)
         index: list[IndexedEvent] = kwargs.get("event_index", [])
         if index:
-            curs.executemany(self.insert_index_statement, index)
+            columns = [list(column) for column in zip(*index, strict=True)]
+            curs.execute(self.insert_index_statement, columns)
+
+    def _insert_stored_events(
+        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        self._lock_table(curs)
+        self._notify_channel(curs)
+        curs.execute(
+            self.insert_arrays_statement,
+            (
+                [s.originator_id for s in stored_events],
+                [s.originator_version for s in stored_events],
+                [s.topic for s in stored_events],
+                [s.state for s in stored_events],
+            ),
+        )
 
     def find_event_ids(self, event_ids: Sequence[str]) -> dict[str, IndexedEvent]:
         found: dict[str, IndexedEvent] = {}
