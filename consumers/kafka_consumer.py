@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from eventsourcing.persistence import PersistenceError
 from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
@@ -73,6 +74,7 @@ class KafkaIngest:
         self.summary = Summary()
         self.stopping = False
         self.incomplete = False  # stopped with a batch decided but not committed
+        self.failure: PersistenceError | None = None  # the store failed in a rebalance
         self.generation = 0
         self.assigned_once = False
         self.positions: dict[TopicPartition, int] = {}
@@ -116,6 +118,8 @@ class KafkaIngest:
                     self.log(f"no message for {self.settings.until_idle:g} s: stopping")
                     break
                 self.progress.maybe_log()
+            if self.failure is not None:
+                raise self.failure
             if pending is not None:  # the batch in hand
                 self.apply_pending(pending)
         except Interrupted as interrupted:
@@ -152,13 +156,20 @@ class KafkaIngest:
         self.assigned_once = True
         self.last_activity = time.monotonic()
         self.positions = {}
-        for tp in partitions:
-            position = self.intake.ledger.resume_point(tracking_name(*tp))
-            if position:
-                self.consumer.seek(tp, position)
-            else:
-                self.consumer.seek_to_beginning(tp)
-            self.positions[tp] = position
+        try:
+            for tp in partitions:
+                position = self.intake.ledger.resume_point(tracking_name(*tp))
+                if position:
+                    self.consumer.seek(tp, position)
+                else:
+                    self.consumer.seek_to_beginning(tp)
+                self.positions[tp] = position
+        except PersistenceError as error:
+            # No exception may leave a rebalance callback; stop and report it from run.
+            # (Whatever is fetched meanwhile is checked against the ledger before use.)
+            self.failure = error
+            self.stopping = True
+            return
         where = ", ".join(f"{tp.topic}:{tp.partition}@{p}" for tp, p in self.positions.items())
         self.log(f"assigned {where or 'no partitions'} (positions from the ledger)")
 
