@@ -160,12 +160,12 @@ def wait_until_ready(limit_seconds: float = 60) -> None:
 def bounce_postgres(how: str, run: subprocess.Popen) -> None:
     """Restart the server (`restart`), or stop it for a few seconds (`stop-start`)
     while `run` is still running; it always runs again afterwards."""
+    assert run.poll() is None, "the run must still be going when the fault starts"
     try:
         if how == "restart":
             pg_ctl("restart")
         else:
             pg_ctl("stop")
-            assert run.poll() is None, "the run must still be going when the server stops"
             time.sleep(4)
     finally:
         try:
