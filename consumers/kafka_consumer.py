@@ -39,6 +39,9 @@ MAX_ATTEMPTS = 5
 POLL_MS = 200
 JOIN_GRACE_SECONDS = 30.0  # --until-idle: how long to wait for a first assignment
 COMMIT_TIMEOUT_MS = 5_000
+RETRY_FIRST_SECONDS = 0.2  # poll failing while the broker is away: back off up to
+RETRY_MAX_SECONDS = 5.0
+LOG_TROUBLE_SECONDS = 10.0
 
 
 class LedgerPositions(ConsumerRebalanceListener):
@@ -75,6 +78,8 @@ class KafkaIngest:
         self.stopping = False
         self.incomplete = False  # stopped with a batch decided but not committed
         self.failure: PersistenceError | None = None  # the store failed in a rebalance
+        self.backoff = RETRY_FIRST_SECONDS
+        self.trouble_logged = float("-inf")
         self.generation = 0
         self.assigned_once = False
         self.positions: dict[TopicPartition, int] = {}
@@ -139,6 +144,8 @@ class KafkaIngest:
         self.screener.close()
         try:
             self.consumer.close(autocommit=False)
+        except KafkaError as error:  # leaving the group needs the broker; the ledger does not
+            self.log(f"closing the consumer: {type(error).__name__} (harmless)")
         finally:
             if self.dead_letters:
                 self.dead_letters.close()
@@ -190,9 +197,16 @@ class KafkaIngest:
         generation = self.generation
         while count < self.settings.batch_size and not self.stopping:
             timeout = POLL_MS if deadline is None else max(0, deadline - time.monotonic()) * 1000
-            polled = self.consumer.poll(
-                timeout_ms=int(timeout), max_records=self.settings.batch_size - count
-            )
+            try:
+                polled = self.consumer.poll(
+                    timeout_ms=int(timeout), max_records=self.settings.batch_size - count
+                )
+            except KafkaError as error:
+                if not getattr(error, "retriable", False):
+                    raise
+                self.broker_trouble(error)  # the broker is away: wait, keep what is held
+                break
+            self.backoff = RETRY_FIRST_SECONDS
             if self.generation != generation:  # a rebalance re-sought every partition
                 held, count, generation = {}, 0, self.generation
             if not polled:
@@ -208,6 +222,19 @@ class KafkaIngest:
             if now >= deadline:
                 break
         return held
+
+    def broker_trouble(self, error: KafkaError) -> None:
+        """A retriable error from poll (kafka-python 3 raises them while the broker
+        is unreachable): log at most every LOG_TROUBLE_SECONDS, back off, go on."""
+        now = time.monotonic()
+        if now - self.trouble_logged >= LOG_TROUBLE_SECONDS:
+            self.trouble_logged = now
+            reason = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
+            self.log(f"broker: {reason}; retrying (nothing is lost: the ledger keeps positions)")
+        deadline = now + self.backoff
+        while time.monotonic() < deadline and not self.stopping:
+            time.sleep(0.05)
+        self.backoff = min(self.backoff * 2, RETRY_MAX_SECONDS)
 
     def apply_pending(self, pending: "Pending") -> None:
         if pending.generation != self.generation:

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 
 from eventsourcing.persistence import PersistenceError
 from kafka import KafkaProducer
+from kafka.errors import KafkaError
 
 from consumers.intake import Intake
 from consumers.kafka_common import (
@@ -190,15 +191,22 @@ def run_consume(args: argparse.Namespace) -> int:
         try:
             summary = ingest.run()
         except PersistenceError as error:
-            reason = (
-                str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-            )
             raise CommandError(
-                f"store {redact_password(url)} failed mid-run: {reason}; "
+                f"store {redact_password(url)} failed mid-run: {first_line(error)}; "
+                "committed batches are kept, re-run to resume"
+            ) from None
+        except KafkaError as error:
+            raise CommandError(
+                f"Kafka failed mid-run: {first_line(error)}; "
                 "committed batches are kept, re-run to resume"
             ) from None
     print_summary(summary, time.monotonic() - started, redact_password(url), ledger.position())
     return 1 if ingest.incomplete else 0
+
+
+def first_line(error: Exception) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def run_publish(args: argparse.Namespace) -> int:
