@@ -21,6 +21,7 @@ from consumers.intake import Intake, Message, Summary
 from contract.screen import Screened, screen_batch, unpack
 
 BATCH_LINES = 10_000  # larger transactions amortize random-key index writes (benchmarks)
+BATCH_BYTES = 64 * 1024 * 1024  # a batch of huge (rejected) lines stays bounded in memory
 IDENTITY_BYTES = 64 * 1024
 STDIN = "-"
 
@@ -104,11 +105,13 @@ def read_batches(
     handle: BinaryIO, resume: int, label: str, required_source: str | None, size: int
 ) -> Iterator[list[Message]]:
     batch: list[Message] = []
+    batch_bytes = 0
     for number, line in numbered_lines(handle, resume):
         batch.append(Message(line, {"file": label, "line": number}, required_source))
-        if len(batch) >= size:
+        batch_bytes += len(line)
+        if len(batch) >= size or batch_bytes >= BATCH_BYTES:
             yield batch
-            batch = []
+            batch, batch_bytes = [], 0
     if batch:
         yield batch
 

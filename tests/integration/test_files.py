@@ -80,3 +80,14 @@ def test_missing_or_broken_files_say_which(tmp_path, intake):
     fake.write_bytes(b"not gzip at all")
     with pytest.raises(InputError, match="fake.jsonl.gz"):
         ingest_file(intake, str(fake), Summary())
+
+
+def test_a_batch_is_cut_short_by_size_as_well(tmp_path, intake, monkeypatch):
+    monkeypatch.setattr("consumers.files.BATCH_BYTES", 1000)
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(jsonl(sample(10)))  # 20 lines of about 300 bytes
+    seen = []
+    summary = Summary()
+    ingest_file(intake, str(path), summary, on_progress=seen.append)
+    assert summary.accepted == 20
+    assert len(seen) >= 5  # about 4 lines per 1,000-byte batch
