@@ -14,6 +14,7 @@ from pathlib import Path
 
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
+from kafka.future import Future
 
 from consumers.files import numbered_lines, open_input
 from contract.policy import AuthorizationPolicy
@@ -70,7 +71,14 @@ def check_files(paths: Iterable[str], policy: AuthorizationPolicy) -> Checked:
 
 def send_all(producer: KafkaProducer, topic: str, messages: list[tuple[bytes, bytes]]) -> Counter:
     """Send and wait for every acknowledgement; returns messages per partition."""
-    futures = [producer.send(topic, value=value, key=key) for key, value in messages]
+    futures: list[Future] = []
+    for key, value in messages:
+        try:
+            futures.append(producer.send(topic, value=value, key=key))
+        except KafkaError as error:  # no metadata within max_block_ms: the broker is away
+            unsent = len(messages) - len(futures)  # do not wait that long for each of them
+            futures.extend(Future().failure(error) for _ in range(unsent))
+            break
     try:
         producer.flush(timeout=SEND_TIMEOUT_SECONDS)
     except KafkaError:

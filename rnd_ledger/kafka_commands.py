@@ -223,6 +223,7 @@ def run_publish(args: argparse.Namespace) -> int:
             "acks": "all",
             "linger_ms": 20,
             "batch_size": 256 * 1024,
+            "max_block_ms": 10_000,
         }
         try:
             producer = connect(KafkaProducer, args.bootstrap_servers, **settings)
