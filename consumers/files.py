@@ -9,16 +9,14 @@ import gzip
 import hashlib
 import sys
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
-from multiprocessing import get_context
 from pathlib import Path
 from typing import BinaryIO
 
 from eventsourcing.persistence import Tracking
 
 from consumers.intake import Intake, Message, Summary
-from contract.screen import Screened, screen_batch, unpack
+from consumers.screening import AheadScreener
 
 BATCH_LINES = 10_000  # larger transactions amortize random-key index writes (benchmarks)
 BATCH_BYTES = 64 * 1024 * 1024  # a batch of huge (rejected) lines stays bounded in memory
@@ -88,7 +86,7 @@ def ingest_file(
     resume = intake.ledger.resume_point(name) if name else 0
     size = Path(path).stat().st_size if path != STDIN and not path.endswith(".gz") else None
     label = "<stdin>" if path == STDIN else Path(path).name
-    with open_input(path) as handle, Screener() as screener:
+    with open_input(path) as handle, AheadScreener() as screener:
         batches = read_batches(handle, resume, label, required_source, batch_lines or BATCH_LINES)
         try:
             for batch, screened in screener.ahead(batches):
@@ -114,52 +112,6 @@ def read_batches(
             batch, batch_bytes = [], 0
     if batch:
         yield batch
-
-
-class Screener:
-    """Screens the next batch in a worker process while this one writes the last.
-
-    Validation is pure CPU (msgspec, regexes, SHA-256) and the ledger's writes
-    are mostly Python too, so a second process is what puts the second core to
-    work. The first batch is screened here; the worker starts only when a
-    second batch exists, so small files pay nothing.
-    """
-
-    def __init__(self) -> None:
-        self.pool: ProcessPoolExecutor | None = None
-
-    def __enter__(self) -> "Screener":
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-
-    def ahead(
-        self, batches: Iterator[list[Message]]
-    ) -> Iterator[tuple[list[Message], list[Screened] | None]]:
-        pending: tuple[list[Message], Future[bytes] | None] | None = None
-        for batch in batches:
-            if pending is None:
-                pending = (batch, None)
-                continue
-            future = self.worker().submit(screen_batch, [m.raw for m in batch])
-            yield self.result(pending)
-            pending = (batch, future)
-        if pending is not None:
-            yield self.result(pending)
-
-    def worker(self) -> ProcessPoolExecutor:
-        if self.pool is None:
-            self.pool = ProcessPoolExecutor(1, mp_context=get_context("spawn"))
-        return self.pool
-
-    @staticmethod
-    def result(
-        pending: tuple[list[Message], Future[bytes] | None],
-    ) -> tuple[list[Message], list[Screened] | None]:
-        batch, future = pending
-        return batch, None if future is None else unpack(future.result())
 
 
 def position(handle: BinaryIO) -> int:

@@ -10,7 +10,7 @@ the ledger commit, for monitoring tools only. A record delivered twice
 its event_id is already in the ledger.
 
 While batch N is decided and written, batch N+1 is already collected and
-screened in a worker process (`kafka_screening`); a rebalance in between
+screened in a worker process (`consumers.screening`); a rebalance in between
 drops it, since every partition is then sought back to the ledger's position.
 
 The loop follows Quix Streams': commit only after success; the error policy
@@ -32,7 +32,7 @@ from consumers.intake import Intake, Outcome, Summary
 from consumers.kafka_batch import Batch, Pending, raws, tracking_name
 from consumers.kafka_common import ConsumeSettings, connect
 from consumers.kafka_progress import Progress
-from consumers.kafka_screening import AheadScreener
+from consumers.screening import AheadScreener
 from domain.ledger import ConcurrentWrite
 
 MAX_ATTEMPTS = 5

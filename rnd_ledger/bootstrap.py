@@ -1,6 +1,7 @@
 """The one place that wires the ledger to its store (Cosmic Python's bootstrap)."""
 
 import sqlite3
+import time
 
 import psycopg
 from eventsourcing.persistence import PersistenceError
@@ -9,17 +10,27 @@ from psycopg import sql
 from domain.ledger import Ledger
 from store.url import StoreError, environment_for, redact_password
 
+OPEN_ATTEMPTS = 3
+
 
 def open_ledger(url: str) -> Ledger:
     """Open (and if new, create) the ledger at `url`; StoreError says what to fix."""
     env = environment_for(url)
-    try:
-        if env["PERSISTENCE_MODULE"] == "eventsourcing.postgres":
-            ensure_schema(env)
-        return Ledger(env)
-    except (PersistenceError, psycopg.Error, sqlite3.Error, OSError) as error:
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise StoreError(f"cannot open store {redact_password(url)}: {reason}") from None
+    for attempt in range(1, OPEN_ATTEMPTS + 1):
+        try:
+            if env["PERSISTENCE_MODULE"] == "eventsourcing.postgres":
+                ensure_schema(env)
+            return Ledger(env)
+        except (PersistenceError, psycopg.Error, sqlite3.Error, OSError) as error:
+            # Two processes creating a new store at once race on the library's
+            # table set-up; the loser finds the tables there on a second try.
+            if attempt < OPEN_ATTEMPTS and isinstance(error, PersistenceError):
+                time.sleep(0.2 * attempt)
+                continue
+            text = str(error).strip()
+            reason = text.splitlines()[0] if text else type(error).__name__
+            raise StoreError(f"cannot open store {redact_password(url)}: {reason}") from None
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def ensure_schema(env: dict[str, str]) -> None:

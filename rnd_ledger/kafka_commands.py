@@ -10,6 +10,7 @@ from eventsourcing.persistence import PersistenceError
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
+from audit.seal import record_seal
 from consumers.intake import Intake
 from consumers.kafka_common import (
     CONNECT_TIMEOUT_SECONDS,
@@ -35,12 +36,8 @@ DEFAULT_BATCH = 10_000
 
 
 def seal_hook(ledger: Ledger) -> Callable[[], object] | None:
-    """What `consume` calls every SEAL_EVERY stored records and at shutdown.
-
-    None until the audit package provides the seal; wire it here in one line,
-    e.g. `return lambda: record_seal(ledger)`.
-    """
-    return None
+    """What `consume` calls every SEAL_EVERY stored records and at shutdown."""
+    return lambda: record_seal(ledger)
 
 
 def register(commands: argparse._SubParsersAction) -> None:

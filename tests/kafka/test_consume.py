@@ -2,6 +2,8 @@
 
 import hashlib
 import socket
+import subprocess
+import sys
 import time
 
 import pytest
@@ -81,6 +83,21 @@ def test_end_to_end_ledger_holds_accepted_and_dead_letters_hold_rejected(
         else:
             assert letter.value == original.value and letter.key == original.key
     assert original_reasons_match(rejections, originals)
+
+
+def test_consume_seals_at_shutdown_and_the_seal_verifies(broker, sqlite_url, tmp_path):
+    topic = new_topic(broker)
+    produce(broker, topic, [event("FacultyCensusReported", f"U{i}") for i in range(3)])
+    done = consume(broker, sqlite_url, topic)
+    assert done.returncode == 0
+    checked = subprocess.run(
+        [sys.executable, "-m", "rnd_ledger.cli", "verify", "--store", sqlite_url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "1 seal" in checked.stdout  # the seal consume recorded when it stopped
 
 
 def original_reasons_match(rejections, originals) -> bool:

@@ -1,19 +1,22 @@
-"""Screening the next Kafka batch in a worker process while this one is written.
+"""Screening the next batch in a worker process while this one is written.
 
 The contract's ledger-free checks (`contract.screen`) are pure CPU, and so is
 most of deciding and writing a batch; a second process puts the second core
-to work, as `ingest` does for files. `consume` starts the worker while it
-waits for its group (`warm_up`); otherwise the first batch is screened in
-the consumer itself, so short runs start no process. A worker that breaks
-(killed, out of memory) is not fatal: screening falls back to the consumer.
+to work, for `ingest` (files) and `consume` (Kafka) alike. `consume` starts
+the worker while it waits for its group (`warm_up`); otherwise the first
+batch is screened in the calling process, so short runs start no process. A
+worker that breaks (killed, out of memory) is not fatal: screening falls back
+to the caller. A worker whose parent was killed exits by itself.
 """
 
 import os
 import signal
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing import get_context
+from typing import Any
 
 from contract.screen import Screened, screen, screen_batch, unpack
 
@@ -81,3 +84,22 @@ class AheadScreener:
         if self.pool is not None:
             self.pool.shutdown(wait=False, cancel_futures=True)
             self.pool = None
+
+    def __enter__(self) -> "AheadScreener":
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def ahead(self, batches: Iterator[list[Any]]) -> Iterator[tuple[list[Any], list[Screened]]]:
+        """Each batch (of messages with `.raw`) with its screening, the next
+        one already being screened in the worker while the caller writes."""
+        pending: tuple[list[Any], Future[bytes] | None, list[bytes]] | None = None
+        for batch in batches:
+            raws = [message.raw for message in batch]
+            future = self.start(raws)
+            if pending is not None:
+                yield pending[0], self.result(pending[1], pending[2])
+            pending = (batch, future, raws)
+        if pending is not None:
+            yield pending[0], self.result(pending[1], pending[2])
