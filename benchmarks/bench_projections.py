@@ -124,6 +124,18 @@ def relabelled(prefix: str) -> str:
     return f"CAST(replace(CAST(state AS TEXT), '\"DEMO-', '\"{prefix}') AS BLOB)"
 
 
+def copied_id(copy: int) -> str:
+    """SQL for a copy's originator id: still 32 hex digits (the hash chain reads
+    them as a UUID), never an original's (uuid5 ids have version nibble 5 and
+    variant nibble 8-b; copies get another version nibble and a 0-7 variant)."""
+    version = "012346789abcdef"[copy % 15]
+    variant = str(copy // 15)
+    return (
+        f"substr(originator_id, 1, 12) || '{version}' || substr(originator_id, 14, 3) "
+        f"|| '{variant}' || substr(originator_id, 18)"
+    )
+
+
 def append_copies(db: Path, source: Path, copies: int, limit: int | None = None) -> int:
     """Copy `source`'s stored rows (relabelled ids) into `db`'s stored_events."""
     connection = sqlite3.connect(db)
@@ -142,7 +154,7 @@ def append_copies(db: Path, source: Path, copies: int, limit: int | None = None)
         where = f"WHERE rowid % {step} = 0 LIMIT {limit}" if limit else ""
         cursor = connection.execute(
             "INSERT INTO main.stored_events (originator_id, originator_version, topic, state) "
-            f"SELECT originator_id || '-{prefix}', originator_version, topic, {relabelled(prefix)} "
+            f"SELECT {copied_id(copy + 1)}, originator_version, topic, {relabelled(prefix)} "
             f"FROM {table} {where}"
         )
         added += cursor.rowcount
@@ -164,6 +176,13 @@ def build_big(workdir: Path, national: Path, copies: int) -> Path:
     connection.execute(schema)
     connection.close()
     append_copies(db, national, copies)
+    # As `ingest` does at its end: a seal, from which the chain head that the
+    # indicators state is continued (otherwise every run rehashes 10M rows).
+    subprocess.run(
+        [sys.executable, "-m", "rnd_ledger.cli", "seal", "--store", f"sqlite:///{db}"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     return db
 
 
