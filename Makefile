@@ -43,6 +43,7 @@ schemas: setup
 ## Speed and memory: every benchmark prints a table with its ratio to the raw ceiling.
 bench: setup
 	$(PY) -m benchmarks.bench_ingest --million
+	$(PY) -m benchmarks.bench_validation
 	$(PY) -m benchmarks.bench_projections
 	$(PY) -m benchmarks.bench_kafka
 	$(PY) -m benchmarks.bench_verify

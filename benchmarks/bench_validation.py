@@ -1,0 +1,57 @@
+"""Why msgspec: every ledger-free contract check with msgspec, against the
+`jsonschema` package validating the same messages with the published schemas.
+
+python -m benchmarks.bench_validation [--messages 20000]
+"""
+
+import argparse
+import json
+
+import jsonschema
+
+from benchmarks.common import Row, demo_lines, print_table, timed
+from contract.schema import all_schemas
+from contract.screen import screen
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--messages", type=int, default=20_000)
+    args = parser.parse_args()
+    lines = list(demo_lines(args.messages))
+    validators = {
+        name: jsonschema.Draft202012Validator(schema)
+        for name, schema in all_schemas().items()
+        if name != "envelope"
+    }
+    envelope = jsonschema.Draft202012Validator(all_schemas()["envelope"])
+
+    def with_jsonschema() -> None:
+        for line in lines:
+            document = json.loads(line)
+            validator = validators.get(document.get("event_type"), envelope)
+            validator.is_valid(document)
+
+    ceiling, _ = timed(lambda: [json.loads(line) for line in lines])
+    msgspec_seconds, _ = timed(lambda: [screen(line) for line in lines])
+    jsonschema_seconds, _ = timed(with_jsonschema)
+    count = len(lines)
+    print_table(
+        "Contract validation, one core",
+        [
+            Row("json.loads only (ceiling)", count, ceiling, ceiling, "-", None),
+            Row(
+                "msgspec: every ledger-free check + SHA-256",
+                count,
+                msgspec_seconds,
+                ceiling,
+                ">= 100,000/s",
+                count / msgspec_seconds >= 100_000,
+            ),
+            Row("jsonschema (schema only, no PII)", count, jsonschema_seconds, ceiling, "-", None),
+        ],
+    )
+
+
+if __name__ == "__main__":
+    main()
