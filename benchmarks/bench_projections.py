@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -275,7 +276,10 @@ def main(argv: list[str] | None = None) -> int:
     print("|" + "---|" * len(headers))
     for row in rows:
         print("| " + " | ".join(row.cells()) + " |")
-    print(f"\n(work directory: {workdir})")
+    if args.workdir:
+        print(f"\n(stores kept in {workdir})")
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)  # the 10M store is ~7 GB
     return 0
 
 
