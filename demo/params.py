@@ -10,17 +10,12 @@ something to say.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import get_args
+
+from contract.types import Field
 
 YEARS = tuple(range(2024, 2031))
-FIELDS = (
-    "natural_sciences",
-    "engineering",
-    "life_sciences",
-    "medicine",
-    "agriculture",
-    "humanities_social",
-    "interdisciplinary",
-)
+FIELDS: tuple[str, ...] = get_args(Field)  # the contract's order
 FIELD_WEIGHTS = (22, 30, 16, 12, 5, 10, 5)
 
 # Share of the census who are PIs of an active grant (indicators.md coverage.*).
