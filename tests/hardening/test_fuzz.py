@@ -59,8 +59,15 @@ def seeded_history() -> list[dict]:
     return messages
 
 
-def fuzz(intake: Intake, examples: int, batch: st.SearchStrategy) -> None:
-    """Run the fuzz on `intake`'s store; check that the history before is kept."""
+def fuzz(
+    intake: Intake, examples: int, batch: st.SearchStrategy, derandomize: bool = False
+) -> None:
+    """Run the fuzz on `intake`'s store; check that the history before is kept.
+
+    `derandomize` fixes the examples: a short run (PostgreSQL's 60 batches)
+    does not always reach two rule checks with fresh random data, and a test
+    that fails by chance in CI blocks every landing.
+    """
     assert set(reasons(send(intake, *seeded_history()))) == {"accepted"}
     before_position = intake.ledger.position()
     before_head = head_at(intake.ledger, before_position)
@@ -71,6 +78,7 @@ def fuzz(intake: Intake, examples: int, batch: st.SearchStrategy) -> None:
         max_examples=examples,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
         database=None,
+        derandomize=derandomize,
     )
     @given(batch)
     def one_batch(raws: list[bytes]) -> None:
@@ -104,7 +112,7 @@ def test_fuzz_intake_on_sqlite(sqlite_url):
 def test_fuzz_intake_on_postgres(postgres_url):
     ledger = open_ledger(postgres_url)
     try:
-        fuzz(Intake(ledger, load_policy()), POSTGRES_EXAMPLES, BATCHES)
+        fuzz(Intake(ledger, load_policy()), POSTGRES_EXAMPLES, BATCHES, derandomize=True)
     finally:
         ledger.close()
 
