@@ -15,56 +15,13 @@ from datetime import date, timedelta
 
 import pytest
 
+from contract.payloads import PAYLOAD_TYPES
+from contract.pii import PII_PATTERN
 from demo.calibration import summarize
 from demo.generate import generate, write_demo
 
-PAYLOAD_FIELDS = {
-    "ResearcherRegistered": {"institution_id", "position", "first_appointed_on", "field"},
-    "ResearcherPositionChanged": {"institution_id", "position", "effective_on"},
-    "ResearcherDeparted": {"effective_on"},
-    "FacultyCensusReported": {"year", "full_time", "non_full_time", "early_career_full_time"},
-    "GrantAwarded": {
-        "researcher_id",
-        "institution_id",
-        "program",
-        "field",
-        "start_on",
-        "end_on",
-        "annual_amount_krw",
-    },
-    "GrantAmended": {"end_on", "annual_amount_krw", "reason"},  # the first two optional
-    "GrantFundsDisbursed": {"fiscal_year", "amount_krw", "disbursed_on"},
-    "GrantTerminated": {"effective_on", "reason"},
-    "SelectionEvaluationCompleted": {
-        "program",
-        "submitted_on",
-        "decided_on",
-        "reviewer_count",
-        "ai_assisted",
-        "outcome",
-    },
-    "StageEvaluationHeld": {"held_on", "result"},
-    "RnDBudgetEnacted": {"fiscal_year", "total_government_rnd_krw", "basic_research_krw"},
-    "BlockFundingAllocated": {"fiscal_year", "amount_krw", "performance_score"},
-    "BlockFundingSpent": {"fiscal_year", "category", "amount_krw"},
-    "AICenterDesignated": {"institution_id", "field", "designated_on"},
-    "AIResearchersTrained": {"year", "count"},
-    "InstituteRegistered": {"name_ko", "name_en"},
-    "InstituteBudgetReported": {
-        "fiscal_year",
-        "institutional_contribution_krw",
-        "basic_program_krw",
-        "strategic_program_krw",
-        "project_revenue_krw",
-        "personnel_cost_krw",
-        "personnel_cost_from_contribution_krw",
-    },
-    "RepresentativeResultSubmitted": {"evaluation_year", "result_id", "mission", "title"},
-    "InstituteEvaluated": {"evaluation_year", "system", "grade", "representative_result_ids"},
-    "PerformanceBonusPaid": {"fiscal_year", "scheme", "recipients", "amount_krw"},
-    "SpecialHiringCompleted": {"year", "hires"},
-    "EventRetracted": {"retracted_event_id", "reason"},
-}
+# The contract's own definitions: the demo must satisfy the published types.
+PAYLOAD_FIELDS = {name: set(cls.__struct_fields__) for name, cls in PAYLOAD_TYPES.items()}
 EMITTER = {
     t: "NRF" for t in PAYLOAD_FIELDS if t.startswith(("Researcher", "Grant", "Selection", "Stage"))
 }
@@ -83,10 +40,7 @@ EMITTER.update(
     SpecialHiringCompleted="self",
 )
 ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}\Z")
-PII = re.compile(
-    r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
-    r"|(?<!\d)\d{6}-?[1-4]\d{6}(?!\d)|(?<!\d)01[016789]-?\d{3,4}-?\d{4}(?!\d)"
-)
+PII = PII_PATTERN
 YEAR_FIELDS = ("year", "fiscal_year", "evaluation_year")
 DATE_FIELDS = ("start_on", "held_on", "decided_on", "designated_on")
 
