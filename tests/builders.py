@@ -1,6 +1,7 @@
 """Test data builders: valid contract messages, to be bent into invalid ones."""
 
 import itertools
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -184,3 +185,17 @@ def line(message: dict[str, Any]) -> bytes:
 
 def jsonl(messages: list[dict[str, Any]]) -> bytes:
     return b"".join(line(m) + b"\n" for m in messages)
+
+
+def grants_file(path: Path, lines: int) -> Path:
+    """Researchers, grants and disbursements, with an already_exists every 100 grants."""
+    messages = []
+    for i in range(lines // 3):
+        messages.append(event("ResearcherRegistered", f"R{i}"))
+        messages.append(event("GrantAwarded", f"G{i}", payload_update={"researcher_id": f"R{i}"}))
+        if i % 100 == 0:
+            messages.append(event("GrantAwarded", f"G{i}"))  # already_exists
+        else:
+            messages.append(event("GrantFundsDisbursed", f"G{i}"))
+    path.write_bytes(jsonl(messages))
+    return path

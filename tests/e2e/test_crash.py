@@ -11,21 +11,9 @@ import time
 import psycopg
 import pytest
 
-from tests.builders import event, jsonl
+from tests.builders import grants_file
 
 LINES = 30_000
-
-
-def big_file(path) -> None:
-    messages = []
-    for i in range(LINES // 3):
-        messages.append(event("ResearcherRegistered", f"R{i}"))
-        messages.append(event("GrantAwarded", f"G{i}", payload_update={"researcher_id": f"R{i}"}))
-        if i % 100 == 0:
-            messages.append(event("GrantAwarded", f"G{i}"))  # already_exists
-        else:
-            messages.append(event("GrantFundsDisbursed", f"G{i}"))
-    path.write_bytes(jsonl(messages))
 
 
 def cli(*args: str) -> list[str]:
@@ -68,7 +56,7 @@ def state(store_url: str) -> tuple[str, list]:
 @pytest.mark.slow
 def test_sigkill_mid_file_then_rerun_equals_one_clean_run(tmp_path, store_url, sqlite_url):
     data = tmp_path / "big.jsonl"
-    big_file(data)
+    grants_file(data, LINES)
     args = ["ingest", str(data), "--batch-size", "500"]
     process = subprocess.Popen(
         cli(*args, "--store", store_url), stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL

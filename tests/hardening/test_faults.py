@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.builders import event, jsonl
+from tests.builders import grants_file
 from tests.e2e.test_crash import position, state
 from tests.hardening.tally import FAULTS
 from tests.kafka.helpers import FAST_GROUP, new_topic
@@ -34,17 +34,7 @@ def cli(*args: str) -> list[str]:
 
 
 def data_file(path: Path, lines: int = LINES) -> Path:
-    """Researchers, grants and disbursements, with some already_exists rejections."""
-    messages = []
-    for i in range(lines // 3):
-        messages.append(event("ResearcherRegistered", f"R{i}"))
-        messages.append(event("GrantAwarded", f"G{i}", payload_update={"researcher_id": f"R{i}"}))
-        if i % 100 == 0:
-            messages.append(event("GrantAwarded", f"G{i}"))  # already_exists
-        else:
-            messages.append(event("GrantFundsDisbursed", f"G{i}"))
-    path.write_bytes(jsonl(messages))
-    return path
+    return grants_file(path, lines)
 
 
 def one_line_error(stderr: str) -> str:
