@@ -16,6 +16,7 @@ from typing import BinaryIO
 from eventsourcing.persistence import Tracking
 
 from consumers.intake import Intake, Message, Summary
+from consumers.pipeline import PipelinedIntake
 from consumers.screening import AheadScreener
 
 BATCH_LINES = 10_000  # larger transactions amortize random-key index writes (benchmarks)
@@ -88,10 +89,13 @@ def ingest_file(
     label = "<stdin>" if path == STDIN else Path(path).name
     with open_input(path) as handle, AheadScreener() as screener:
         batches = read_batches(handle, resume, label, required_source, batch_lines or BATCH_LINES)
+        screened = (
+            (batch, [Tracking(name, batch[-1].origin["line"])] if name else [], checks)
+            for batch, checks in screener.ahead(batches)
+        )
         try:
-            for batch, screened in screener.ahead(batches):
-                trackings = [Tracking(name, batch[-1].origin["line"])] if name else []
-                summary.add(intake.process(batch, trackings, screened))
+            for batch, outcomes in PipelinedIntake(intake).run(screened):
+                summary.add(outcomes)
                 if on_progress:
                     on_progress(Progress(label, batch[-1].origin["line"], position(handle), size))
         except (OSError, EOFError) as error:

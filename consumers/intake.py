@@ -117,6 +117,12 @@ class Intake:
     ) -> list[Outcome]:
         with_envelope = [s for s in screened if s.has_envelope]
         known = self.ledger.find_event_ids([s.event_id for s in with_envelope])
+        if unit.earlier:  # decided before this batch, perhaps not yet written
+            known.update(
+                (s.event_id, unit.earlier[s.event_id])
+                for s in with_envelope
+                if s.event_id in unit.earlier
+            )
         self.ledger.load_many(
             subject_key(s.event_type, s.subject_id)
             for s in with_envelope
@@ -140,6 +146,7 @@ class Intake:
             self.authorize(checked, message.required_source)  # (7)
             unit.accept(  # (8)
                 Fact(
+                    timestamp=unit.recorded_at,
                     event_id=checked.event_id,
                     event_type=checked.event_type,
                     source=checked.source,

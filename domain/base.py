@@ -2,13 +2,13 @@
 retraction removes one fact's effect by folding the others again.
 """
 
-from datetime import datetime
 from functools import lru_cache
 from hashlib import sha1
 from typing import Any, ClassVar, NamedTuple, Self
 from uuid import NAMESPACE_URL, UUID, SafeUUID, uuid5
 
 from eventsourcing.domain import Aggregate, OriginatorVersionError
+from eventsourcing.utils import get_topic
 
 from domain.errors import AlreadyExists, RuleViolation, UnknownSubject
 from domain.facts import Fact
@@ -60,12 +60,7 @@ class LedgerAggregate(Aggregate):
             return AGGREGATE_OF_EVENT_CLASS[cls]
 
         def apply(self, aggregate: "LedgerAggregate") -> None:
-            aggregate.facts.append(Applied(self.event_id, self.event_type, self.payload))
-            if self.event_type == "EventRetracted":
-                aggregate.retracted.add(self.payload["retracted_event_id"])
-                aggregate.refold()
-            else:
-                aggregate.evolve(self.event_type, self.payload)
+            aggregate.take(self.event_id, self.event_type, self.payload)
 
     @classmethod
     def create_id(cls, subject_id: str) -> UUID:
@@ -75,16 +70,29 @@ class LedgerAggregate(Aggregate):
     def blank(cls, aggregate_id: UUID) -> Self:
         aggregate = object.__new__(cls)
         aggregate.__base_init__(aggregate_id, 0, None)
+        aggregate.hex_id = aggregate_id.hex  # the stores' form, wanted for every fact
         aggregate.facts = []
         aggregate.retracted = set()
         aggregate.reset()
         return aggregate
 
+    topics: ClassVar[dict[str, str]]  # event type → the topic its stored events carry
+    hex_id: str
     facts: list["Applied"]
     retracted: set[str]
 
     def reset(self) -> None:
         """Set the state a subject has before any fact."""
+
+    def take(self, event_id: str, event_type: str, payload: dict[str, Any]) -> None:
+        """Fold one recorded fact into the state: when it is recorded, and when
+        the stored events are replayed (`Event.apply`)."""
+        self.facts.append(Applied(event_id, event_type, payload))
+        if event_type == "EventRetracted":
+            self.retracted.add(payload["retracted_event_id"])
+            self.refold()
+        else:
+            self.evolve(event_type, payload)
 
     def evolve(self, event_type: str, payload: dict[str, Any]) -> None:
         """Change state for one fact; called only for facts that passed `check`."""
@@ -98,36 +106,21 @@ class LedgerAggregate(Aggregate):
                 self.evolve(fact.event_type, fact.payload)
 
     # Commands -------------------------------------------------------------
-    def record(self, fact: Fact, recorded_at: datetime) -> None:
-        """Check the fact against this aggregate's rules, then record it."""
+    # A command takes the fact into the state and counts a new version; the
+    # unit of work stores it (`Fact.stored_state`) as the event that replaying
+    # reads back through this class's `Event` (see `UnitOfWork.accept`).
+    def record(self, fact: Fact) -> None:
+        """Check the fact against this aggregate's rules, then take it."""
         getattr(self, f"check_{fact.event_type}", _ignore)(fact.payload)
-        self.trigger_fact(EVENT_CLASSES[fact.event_type], fact, recorded_at)
+        self.take(fact.event_id, fact.event_type, fact.payload)
+        self._version += 1
 
-    def retract(self, fact: Fact, recorded_at: datetime) -> None:
+    def retract(self, fact: Fact) -> None:
         target_id = fact.payload["retracted_event_id"]
         if target_id in self.retracted:
             raise AlreadyExists("payload.retracted_event_id: already retracted")
-        self.trigger_fact(type(self).EventRetracted, fact, recorded_at)
-
-    def trigger_fact(
-        self, event_class: type["LedgerAggregate.Event"], fact: Fact, recorded_at: datetime
-    ) -> None:
-        """`trigger_event` for facts, built the way the library's mapper builds
-        events on reading (no frozen-dataclass __init__): the hot path of ingest.
-        """
-        event = object.__new__(event_class)
-        object.__setattr__(
-            event,
-            "__dict__",
-            {
-                "originator_id": self.id,
-                "originator_version": self.version + 1,
-                "timestamp": recorded_at,
-                **fact.as_event_kwargs(),
-            },
-        )
-        event.mutate(self)
-        self._pending_events.append(event)
+        self.take(fact.event_id, fact.event_type, fact.payload)
+        self._version += 1
 
 
 _NAMESPACE_BYTES = ID_NAMESPACE.bytes
@@ -155,7 +148,6 @@ def _ignore(_: Any) -> None:
     return None
 
 
-EVENT_CLASSES: dict[str, type[LedgerAggregate.Event]] = {}
 AGGREGATE_FOR_EVENT_TYPE: dict[str, type[LedgerAggregate]] = {}
 AGGREGATE_OF_EVENT_CLASS: dict[type, type[LedgerAggregate]] = {}
 
@@ -166,6 +158,7 @@ def register(aggregate_class: type[LedgerAggregate]) -> type[LedgerAggregate]:
     The classes are named after the contract's event types, so a stored
     event's topic reads e.g. `domain.grant:Grant.GrantAwarded`.
     """
+    topics: dict[str, str] = {}
     for event_type in (*aggregate_class.event_types, "EventRetracted"):
         namespace = {
             "__module__": aggregate_class.__module__,
@@ -174,9 +167,10 @@ def register(aggregate_class: type[LedgerAggregate]) -> type[LedgerAggregate]:
         event_class = type(event_type, (aggregate_class.Event,), namespace)
         setattr(aggregate_class, event_type, event_class)
         AGGREGATE_OF_EVENT_CLASS[event_class] = aggregate_class
+        topics[event_type] = get_topic(event_class)
     for event_type in aggregate_class.event_types:
-        EVENT_CLASSES[event_type] = getattr(aggregate_class, event_type)
         AGGREGATE_FOR_EVENT_TYPE[event_type] = aggregate_class
+    aggregate_class.topics = topics
     return aggregate_class
 
 

@@ -6,14 +6,14 @@ message's command, and saves every resulting event, the event-id index rows
 and the input positions in one transaction.
 """
 
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import IntegrityError, Tracking, Transcoder
+from eventsourcing.persistence import IntegrityError, StoredEvent, Tracking, Transcoder
 
 import domain.grant  # noqa: F401  (registers the aggregate)
 import domain.institute  # noqa: F401
@@ -22,7 +22,7 @@ from domain.base import AGGREGATE_FOR_EVENT_TYPE, LedgerAggregate
 from domain.errors import UnauthorizedSource, UnknownSubject
 from domain.facts import Fact
 from domain.rejection import Rejection
-from store.recorders import IndexedEvent
+from store.recorders import IndexedEvent, StoredRow
 from store.transcoder import PlainJSONTranscoder
 
 SubjectKey = tuple[type[LedgerAggregate], str]
@@ -46,6 +46,10 @@ class Ledger(Application):
         super().__init__(env)
         self.cache: OrderedDict[SubjectKey, LedgerAggregate] = OrderedDict()
         self.cache_size = cache_size
+        # Subjects with facts decided but not yet written (by units of work in
+        # hand or in a writer thread): their cached state is ahead of the store,
+        # so they are never evicted. Counted per unit that touched them.
+        self.unsaved: Counter[SubjectKey] = Counter()
 
     def construct_transcoder(self) -> Transcoder:
         return PlainJSONTranscoder()
@@ -94,46 +98,73 @@ class Ledger(Application):
     def remember(self, key: SubjectKey, aggregate: LedgerAggregate) -> None:
         self.cache[key] = aggregate
         if len(self.cache) > self.cache_size:
-            self.cache.popitem(last=False)
+            oldest, kept = self.cache.popitem(last=False)
+            if self.unsaved[oldest]:  # reloading it would miss its unwritten facts
+                self.cache[oldest] = kept
 
     def forget(self, keys: Iterable[SubjectKey]) -> None:
         for key in keys:
             self.cache.pop(key, None)
 
-    def begin(self) -> "UnitOfWork":
-        return UnitOfWork(self)
+    def forget_all(self) -> None:
+        self.cache.clear()
+        self.unsaved.clear()
+
+    def begin(self, after: "UnitOfWork | None" = None) -> "UnitOfWork":
+        """A new unit; `after` is a unit decided before it whose write may not
+        have finished (its event ids count as known)."""
+        return UnitOfWork(self, after.index if after is not None else {})
 
 
 class UnitOfWork:
-    """The events of one batch, kept in processing order until `commit`."""
+    """The stored rows of one batch, kept in processing order until `commit`."""
 
-    def __init__(self, ledger: Ledger) -> None:
+    def __init__(self, ledger: Ledger, earlier: dict[str, IndexedEvent]) -> None:
         self.ledger = ledger
-        self.events: list[Any] = []
+        self.rows: list[StoredEvent | StoredRow] = []
         self.index: dict[str, IndexedEvent] = {}
+        self.earlier = earlier  # the index of a unit decided before, perhaps unwritten
         self.touched: set[SubjectKey] = set()
         # One recording time per batch: it is written in one transaction.
-        self.recorded_at = datetime.now(UTC)
+        self.recorded_at = datetime.now(UTC).isoformat()
 
     def accept(self, fact: Fact) -> None:
-        """Record one fact on its aggregate; raises a RuleViolation if refused."""
+        """Record one fact on its aggregate; raises a RuleViolation if refused.
+
+        The aggregate takes the fact (checks, state, version) and the row is
+        the one the library would store for the event: replaying reads it back
+        through the aggregate's `Event` class, whose topic it carries.
+        """
         if fact.event_type == "EventRetracted":
             key = self.retraction_target(fact)
             aggregate = self.ledger.aggregate(key)
-            aggregate.retract(fact, self.recorded_at)
+            aggregate.retract(fact)
         else:
             key = subject_key(fact.event_type, fact.subject_id)
             aggregate = self.ledger.aggregate(key)
-            aggregate.record(fact, self.recorded_at)
-        self.touched.add(key)
-        self.events.extend(aggregate.collect_events())
+            aggregate.record(fact)
+        if key not in self.touched:
+            self.touched.add(key)
+            self.ledger.unsaved[key] += 1
+        self.rows.append(
+            StoredRow(
+                aggregate.id,
+                aggregate.version,
+                aggregate.topics[fact.event_type],
+                fact.stored_state(),
+            )
+        )
         self.index[fact.event_id] = IndexedEvent(
-            fact.event_id, aggregate.id.hex, fact.subject_id, fact.source, fact.event_type
+            fact.event_id, aggregate.hex_id, fact.subject_id, fact.source, fact.event_type
         )
 
     def retraction_target(self, fact: Fact) -> SubjectKey:
         target_id = fact.payload["retracted_event_id"]
-        target = self.index.get(target_id) or self.ledger.find_event_ids([target_id]).get(target_id)
+        target = (
+            self.index.get(target_id)
+            or self.earlier.get(target_id)
+            or self.ledger.find_event_ids([target_id]).get(target_id)
+        )
         if target is None or target.event_type == "EventRetracted":
             raise UnknownSubject("payload.retracted_event_id: no such accepted event to retract")
         if target.subject_id != fact.subject_id:
@@ -144,23 +175,32 @@ class UnitOfWork:
 
     def reject(self, **record: Any) -> None:
         rejection = Rejection(**record)
-        self.events.extend(rejection.collect_events())
+        to_stored_event = self.ledger.mapper.to_stored_event
+        self.rows.extend(to_stored_event(event) for event in rejection.collect_events())
 
     def commit(self, trackings: Sequence[Tracking] = ()) -> None:
         """Save everything in one transaction; on a conflict, drop what we cached."""
         try:
-            # EventStore.put, not Application.save: the events are already
-            # collected, and save's per-event Protocol isinstance checks cost
-            # more than the write itself.
-            self.ledger.events.put(
-                self.events, event_index=list(self.index.values()), trackings=list(trackings)
-            )
-        except IntegrityError as error:
-            self.rollback()
-            raise ConcurrentWrite(str(error)) from error
+            self.write(trackings)
         except BaseException:
             self.rollback()
             raise
+        self.release()
+
+    def write(self, trackings: Sequence[Tracking] = ()) -> None:
+        """One transaction: the rows, their event-id index rows and the input
+        positions. Touches no cache, so it may run in a writer thread."""
+        try:
+            self.ledger.recorder.insert_events(
+                self.rows, event_index=list(self.index.values()), trackings=list(trackings)
+            )
+        except IntegrityError as error:
+            raise ConcurrentWrite(str(error)) from error
+
+    def release(self) -> None:
+        """Written (or dropped): the store now holds what the cache holds."""
+        self.ledger.unsaved -= Counter(self.touched)
 
     def rollback(self) -> None:
         self.ledger.forget(self.touched)
+        self.release()

@@ -5,11 +5,6 @@ import sys
 
 import orjson
 
-from projections import ProjectionError
-from projections.engine import load_facts
-from projections.lineage import lineage
-from projections.model import Model
-from projections.parameters import load_parameters
 from rnd_ledger.arguments import add_store
 from rnd_ledger.errors import CommandError
 from rnd_ledger.indicators_command import add_checkpoint, add_cut, position_of
@@ -36,6 +31,13 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here: Polars would cost every other command its start-up time.
+    from projections import ProjectionError
+    from projections.engine import load_facts
+    from projections.lineage import lineage
+    from projections.model import Model
+    from projections.parameters import load_parameters
+
     try:
         facts = load_facts(
             store_url(args.store),

@@ -73,4 +73,7 @@ def test_sigkill_mid_file_then_rerun_equals_one_clean_run(tmp_path, store_url, s
     clean = f"sqlite:///{tmp_path / 'clean.db'}"
     subprocess.run(cli(*args, "--store", clean), check=True, capture_output=True)
     assert state(store_url) == state(clean)
-    assert position(store_url) == position(clean)
+    if store_url.startswith("sqlite"):
+        assert position(store_url) == position(clean)
+    else:  # a transaction the kill cut short used sequence numbers: a gap, never a record
+        assert position(store_url) >= position(clean)
