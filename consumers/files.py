@@ -22,6 +22,7 @@ from consumers.screening import AheadScreener
 BATCH_LINES = 10_000  # larger transactions amortize random-key index writes (benchmarks)
 BATCH_BYTES = 64 * 1024 * 1024  # a batch of huge (rejected) lines stays bounded in memory
 IDENTITY_BYTES = 64 * 1024
+LONG_INPUT_BYTES = 8 * 1024 * 1024  # more than a batch or two: start the screening worker
 STDIN = "-"
 
 
@@ -87,7 +88,8 @@ def ingest_file(
     resume = intake.ledger.resume_point(name) if name else 0
     size = Path(path).stat().st_size if path != STDIN and not path.endswith(".gz") else None
     label = "<stdin>" if path == STDIN else Path(path).name
-    with open_input(path) as handle, AheadScreener() as screener:
+    long_input = size is None or size > LONG_INPUT_BYTES
+    with open_input(path) as handle, AheadScreener(start_worker=long_input) as screener:
         batches = read_batches(handle, resume, label, required_source, batch_lines or BATCH_LINES)
         screened = (
             (batch, [Tracking(name, batch[-1].origin["line"])] if name else [], checks)

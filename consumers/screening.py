@@ -37,10 +37,14 @@ def exit_with_parent(parent: int) -> None:
 
 
 class AheadScreener:
-    def __init__(self) -> None:
+    def __init__(self, start_worker: bool = False) -> None:
+        """`start_worker`: start the worker process now (for a long input), so
+        that it is ready by the second batch; the first is screened here anyway."""
         self.pool: ProcessPoolExecutor | None = None
         self.enabled = True
         self.first = True
+        if start_worker:
+            self.submit([])
 
     def warm_up(self) -> None:
         """Start the worker now: a consumer waits seconds for its group anyway,

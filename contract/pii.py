@@ -16,6 +16,9 @@ PII_PATTERN = re.compile(f"{EMAIL}|{RESIDENT_NUMBER}|{PHONE_NUMBER}")
 EMAIL_PATTERN = re.compile(EMAIL)
 # The same two number patterns with one shared lookbehind: about twice as fast.
 NUMBER_PATTERN = re.compile(r"(?<!\d)(?:\d{6}-?[1-4]\d{6}|01[016789]-?\d{3,4}-?\d{4})(?!\d)")
+# Both need 10 or more digits and hyphens in a row. Searching only such runs
+# finds the same (the runs end at non-digits) and skips most text fast.
+NUMBER_RUNS = re.compile(r"[0-9-]{10,}")
 
 
 def iter_strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
@@ -47,7 +50,7 @@ def may_contain_pii(texts: list[str]) -> bool:
     joined = "\n".join(texts)
     if "@" in joined and EMAIL_PATTERN.search(joined):
         return True
-    return NUMBER_PATTERN.search(joined) is not None
+    return any(NUMBER_PATTERN.search(run) for run in NUMBER_RUNS.findall(joined))
 
 
 def contains_pii(text: str) -> bool:
