@@ -3,6 +3,8 @@
 import argparse
 import gc
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from audit.seal import format_seal, record_seal
 from consumers.files import BATCH_LINES, Progress, ingest_file
@@ -64,23 +66,41 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    tune_garbage_collector()
     url = store_url(args.store)
     ledger = open_ledger(url)
     intake = Intake(ledger, load_policy(args.policy))
     summary = Summary()
     started = time.monotonic()
-    for path in args.files:
-        before = summary.total
-        resumed = ingest_file(intake, path, summary, args.source, ProgressLine(), args.batch_size)
-        skipped = f" (lines 1-{resumed:,} were recorded by an earlier run)" if resumed else ""
-        status(f"{path}: {summary.total - before:,} messages read{skipped}")
-    elapsed = time.monotonic() - started
-    sealed = None if args.no_seal else record_seal(ledger)
+    with cyclic_collector_paused():
+        for path in args.files:
+            before = summary.total
+            resumed = ingest_file(
+                intake, path, summary, args.source, ProgressLine(), args.batch_size
+            )
+            skipped = f" (lines 1-{resumed:,} were recorded by an earlier run)" if resumed else ""
+            status(f"{path}: {summary.total - before:,} messages read{skipped}")
+        elapsed = time.monotonic() - started
+        sealed = None if args.no_seal else record_seal(ledger)
     print_summary(summary, elapsed, redact_password(url), ledger.position())
     if sealed:
         print(f"Sealed {format_seal(*sealed)}")
     return 0
+
+
+@contextmanager
+def cyclic_collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while files are ingested. The ingest makes
+    no reference cycles (reference counting frees what it drops), and each
+    collection rescans the batch's young objects that live on in the cache:
+    1.2 s of the main process's 8 s for 200,000 events (timed with
+    gc.callbacks). `consume` runs for days and keeps the collector, tuned."""
+    gc.collect()
+    gc.freeze()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def tune_garbage_collector() -> None:
