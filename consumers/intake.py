@@ -7,7 +7,7 @@ The checks run in the contract's order; the first failure decides:
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from eventsourcing.persistence import Tracking
 
@@ -22,8 +22,9 @@ MAX_ATTEMPTS = 5
 RETRACTION = "EventRetracted"  # kept on the retracted event's aggregate, found at accept
 
 
-@dataclass(frozen=True, slots=True)
-class Message:
+# Message and Outcome are NamedTuples, not frozen dataclasses: one of each is
+# made per message, and a tuple is made several times faster.
+class Message(NamedTuple):
     """One raw message and where it came from."""
 
     raw: bytes
@@ -31,8 +32,7 @@ class Message:
     required_source: str | None = None  # --source, or the owner of a Kafka topic
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
+class Outcome(NamedTuple):
     status: Literal["accepted", "duplicate", "rejected"]
     reason: str | None = None
     message: str | None = None
@@ -115,7 +115,7 @@ class Intake:
     def decide_all(
         self, unit: UnitOfWork, messages: list[Message], screened: list[Screened]
     ) -> list[Outcome]:
-        with_envelope = [s for s in screened if s.has_envelope]
+        with_envelope = [s for s in screened if s.envelope_reason is None]
         known = self.ledger.find_event_ids([s.event_id for s in with_envelope])
         if unit.earlier:  # decided before this batch, perhaps not yet written
             known.update(

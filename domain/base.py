@@ -4,6 +4,7 @@ retraction removes one fact's effect by folding the others again.
 
 from functools import lru_cache
 from hashlib import sha1
+from collections.abc import Callable
 from typing import Any, ClassVar, NamedTuple, Self
 from uuid import NAMESPACE_URL, UUID, SafeUUID, uuid5
 
@@ -76,7 +77,11 @@ class LedgerAggregate(Aggregate):
         aggregate.reset()
         return aggregate
 
-    topics: ClassVar[dict[str, str]]  # event type → the topic its stored events carry
+    # Per event type, set by `register`: the topic its stored events carry, and
+    # the methods check_<type> and on_<type> (looked up once, not per fact).
+    topics: ClassVar[dict[str, str]]
+    rules: ClassVar[dict[str, Callable[["LedgerAggregate", dict[str, Any]], None]]]
+    changes: ClassVar[dict[str, Callable[["LedgerAggregate", dict[str, Any]], None]]]
     hex_id: str
     facts: list["Applied"]
     retracted: set[str]
@@ -96,7 +101,7 @@ class LedgerAggregate(Aggregate):
 
     def evolve(self, event_type: str, payload: dict[str, Any]) -> None:
         """Change state for one fact; called only for facts that passed `check`."""
-        getattr(self, f"on_{event_type}", _ignore)(payload)
+        self.changes[event_type](self, payload)
 
     def refold(self) -> None:
         """Rebuild the state from the facts that are not retracted."""
@@ -111,7 +116,7 @@ class LedgerAggregate(Aggregate):
     # reads back through this class's `Event` (see `UnitOfWork.accept`).
     def record(self, fact: Fact) -> None:
         """Check the fact against this aggregate's rules, then take it."""
-        getattr(self, f"check_{fact.event_type}", _ignore)(fact.payload)
+        self.rules[fact.event_type](self, fact.payload)
         self.take(fact.event_id, fact.event_type, fact.payload)
         self._version += 1
 
@@ -144,8 +149,8 @@ def subject_uuid(kind: str, subject_id: str) -> UUID:
     return uuid
 
 
-def _ignore(_: Any) -> None:
-    return None
+def _nothing(aggregate: "LedgerAggregate", payload: dict[str, Any]) -> None:
+    """The rule or the change of an event type that has none."""
 
 
 AGGREGATE_FOR_EVENT_TYPE: dict[str, type[LedgerAggregate]] = {}
@@ -171,6 +176,9 @@ def register(aggregate_class: type[LedgerAggregate]) -> type[LedgerAggregate]:
     for event_type in aggregate_class.event_types:
         AGGREGATE_FOR_EVENT_TYPE[event_type] = aggregate_class
     aggregate_class.topics = topics
+    every = (*aggregate_class.event_types, "EventRetracted")
+    aggregate_class.rules = {t: getattr(aggregate_class, f"check_{t}", _nothing) for t in every}
+    aggregate_class.changes = {t: getattr(aggregate_class, f"on_{t}", _nothing) for t in every}
     return aggregate_class
 
 
