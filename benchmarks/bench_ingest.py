@@ -5,6 +5,7 @@ python -m benchmarks.bench_ingest [--events 200000] [--million] [--postgres URL]
 
 import argparse
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -44,9 +45,16 @@ def validate_all(lines: list[bytes]) -> None:
 
 
 def ingest(path: Path, store: str) -> float:
+    return ingest_timed(path, store)[0]
+
+
+def ingest_timed(path: Path, store: str) -> tuple[float, float]:
+    """Seconds for the whole command, and for its loop as it reports them
+    ("Ingested N messages ... in X s": without start-up and the final seal)."""
     command = [sys.executable, "-m", "rnd_ledger.cli", "ingest", str(path), "--store", store]
-    seconds, _ = timed(lambda: subprocess.run(command, check=True, capture_output=True))
-    return seconds
+    seconds, done = timed(lambda: subprocess.run(command, check=True, capture_output=True))
+    loop = re.search(rb"Ingested [\d,]+ messages into .* in ([\d.]+) s", done.stdout)
+    return seconds, float(loop[1]) if loop else seconds
 
 
 def postgres_store(base: str) -> str | None:
@@ -94,16 +102,26 @@ def main() -> None:
             )
         )
 
-        sqlite_seconds = ingest(data, f"sqlite:///{directory / 'ledger.db'}")
+        sqlite_seconds, loop_seconds = ingest_timed(data, f"sqlite:///{directory / 'ledger.db'}")
         rate = count / sqlite_seconds
         rows.append(
             Row(
-                "ingest into SQLite",
+                "ingest into SQLite (whole command)",
                 count,
                 sqlite_seconds,
                 ceiling,
                 ">= 30,000/s and >= 1/8 ceiling",
                 rate >= 30_000 and sqlite_seconds <= 8 * ceiling,
+            )
+        )
+        rows.append(
+            Row(
+                "  its loop, as the command reports it (no start-up, no seal)",
+                count,
+                loop_seconds,
+                ceiling,
+                "-",
+                None,
             )
         )
 
