@@ -2,9 +2,9 @@
 retraction removes one fact's effect by folding the others again.
 """
 
+from collections.abc import Callable
 from functools import lru_cache
 from hashlib import sha1
-from collections.abc import Callable
 from typing import Any, ClassVar, NamedTuple, Self
 from uuid import NAMESPACE_URL, UUID, SafeUUID, uuid5
 
