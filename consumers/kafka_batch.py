@@ -9,8 +9,9 @@ from typing import Any
 from eventsourcing.persistence import Tracking
 from kafka import TopicPartition
 
-from consumers.intake import Message
+from consumers.intake import Message, Outcome
 from contract.screen import Screened
+from domain.ledger import UnitOfWork
 
 
 def tracking_name(topic: str, partition: int) -> str:
@@ -60,6 +61,20 @@ class Batch:
         return batch
 
 
+def skipped(held: Mapping[TopicPartition, Sequence[Any]], floor: Mapping) -> list[str]:
+    """Log lines for records below the ledger's positions (`Batch.of` leaves them out)."""
+    lines = []
+    for tp, records in held.items():
+        if not records or records[0].offset >= floor[tp]:
+            continue
+        count = sum(1 for r in records if r.offset < floor[tp])
+        lines.append(
+            f"{tp.topic}:{tp.partition}: skipped {count:,} records below offset "
+            f"{floor[tp]:,}, which the ledger has already recorded"
+        )
+    return lines
+
+
 def raws(held: Mapping[TopicPartition, Sequence[Any]]) -> list[bytes]:
     return [r.value or b"" for records in held.values() for r in records]
 
@@ -71,3 +86,18 @@ class Pending:
     held: Mapping[TopicPartition, Sequence[Any]]
     screening: "Future[bytes] | None"
     generation: int
+
+
+@dataclass
+class InFlight:
+    """A decided batch whose transaction is running in the writer thread, with
+    what it takes to account for it, or to apply it again if it lost a race."""
+
+    held: Mapping[TopicPartition, Sequence[Any]]
+    screened: Sequence[Screened]
+    batch: Batch
+    floor: Mapping[TopicPartition, int]
+    unit: UnitOfWork
+    outcomes: list[Outcome]
+    forwarded: set[tuple[str, int, int]]
+    future: "Future[None]"

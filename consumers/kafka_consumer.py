@@ -18,19 +18,21 @@ is the intake's (every message ends accepted, duplicate or rejected); every
 log line about a record names topic, partition and offset.
 """
 
+import gc
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from eventsourcing.persistence import PersistenceError
 from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaError
-from kafka.structs import OffsetAndMetadata
 
 from consumers.dead_letters import DeadLetters, Interrupted
 from consumers.intake import Intake, Outcome, Summary
-from consumers.kafka_batch import Batch, Pending, raws, tracking_name
+from consumers.kafka_batch import Batch, InFlight, Pending, raws, skipped, tracking_name
 from consumers.kafka_common import ConsumeSettings, connect
+from consumers.kafka_offsets import GroupOffsets
 from consumers.kafka_progress import Progress
 from consumers.screening import AheadScreener
 from domain.ledger import ConcurrentWrite
@@ -38,7 +40,6 @@ from domain.ledger import ConcurrentWrite
 MAX_ATTEMPTS = 5
 POLL_MS = 200
 JOIN_GRACE_SECONDS = 30.0  # --until-idle: how long to wait for a first assignment
-COMMIT_TIMEOUT_MS = 5_000
 RETRY_FIRST_SECONDS = 0.2  # poll failing while the broker is away: back off up to
 RETRY_MAX_SECONDS = 5.0
 LOG_TROUBLE_SECONDS = 10.0
@@ -87,11 +88,15 @@ class KafkaIngest:
         self.first_record_at: float | None = None
         self.last_commit_at: float | None = None
         self.unsealed = 0
+        self.batches = 0
         self.progress = Progress(self, settings.log_every)
         self.screener = AheadScreener()
+        self.writer = ThreadPoolExecutor(1, thread_name_prefix="ledger-writer")
+        self.in_flight: InFlight | None = None
         self.consumer: KafkaConsumer = connect(
             KafkaConsumer, settings.bootstrap_servers, **settings.consumer_settings()
         )
+        self.offsets = GroupOffsets(self.consumer, log)
         self.dead_letters: DeadLetters | None = None
         if settings.dead_letter_topic:
             producer = connect(
@@ -127,6 +132,7 @@ class KafkaIngest:
                 raise self.failure
             if pending is not None:  # the batch in hand
                 self.apply_pending(pending)
+            self.settle()
         except Interrupted as interrupted:
             self.incomplete = True
             self.log(
@@ -134,13 +140,15 @@ class KafkaIngest:
                 "it will be read again on the next run"
             )
         finally:
+            self.drain()
             self.progress.log_line()
             self.maybe_seal(final=True)
-            self.commit_final()
+            self.offsets.commit_final(self.positions)
             self.close()
         return self.summary
 
     def close(self) -> None:
+        self.writer.shutdown(wait=True)
         self.screener.close()
         try:
             self.consumer.close(autocommit=False)
@@ -181,7 +189,8 @@ class KafkaIngest:
         self.log(f"assigned {where or 'no partitions'} (positions from the ledger)")
 
     def revoked(self, partitions: Sequence[TopicPartition]) -> None:
-        # Nothing decided is in hand: batches are applied between polls. A batch
+        # A batch decided before may still be written meanwhile: it commits with
+        # its positions, so whoever reads these partitions next skips it. A batch
         # collected but not yet applied is dropped (apply_pending: new generation).
         self.generation += 1
         self.positions = {}
@@ -244,10 +253,13 @@ class KafkaIngest:
                 pending.screening.cancel()
             return
         raws_held = raws(pending.held)
-        self.apply(pending.held, self.screener.result(pending.screening, raws_held))
+        self.apply_ahead(pending.held, self.screener.result(pending.screening, raws_held))
 
     def apply(
-        self, held: Mapping[TopicPartition, Sequence[Any]], screened: Sequence[Any] | None = None
+        self,
+        held: Mapping[TopicPartition, Sequence[Any]],
+        screened: Sequence[Any] | None = None,
+        forwarded: set[tuple[str, int, int]] | None = None,
     ) -> None:
         """Decide, dead-letter and commit one batch. Records the ledger already has
         (another consumer of the group got there first in a rebalance) are skipped;
@@ -255,10 +267,11 @@ class KafkaIngest:
         owners = self.settings.topic_owners
         if screened is None:
             screened = self.screener.result(None, raws(held))
-        forwarded: set[tuple[str, int, int]] = set()
+        forwarded = set() if forwarded is None else forwarded
         for attempt in range(1, MAX_ATTEMPTS + 1):
             floor = self.recorded(held)
-            self.log_skipped(held, floor)
+            for text in skipped(held, floor):
+                self.log(text)
             batch = Batch.of(held, owners, floor, screened)
             if not batch.messages:
                 outcomes: list[Outcome] = []
@@ -277,14 +290,86 @@ class KafkaIngest:
                 if attempt == MAX_ATTEMPTS:
                     raise
                 self.log(f"batch conflicted with another writer (attempt {attempt}); retrying")
+        self.account(batch, floor, outcomes)
+
+    def apply_ahead(
+        self, held: Mapping[TopicPartition, Sequence[Any]], screened: Sequence[Any]
+    ) -> None:
+        """`apply`, pipelined as `ingest` is (consumers/pipeline.py): this batch is
+        decided while the one before is written in the writer thread, then its own
+        write starts and this returns. Dead letters go out once the batch before
+        has committed; if that one lost a race, both are applied again in turn."""
+        floor = self.recorded(held)
+        if self.in_flight is not None:  # its positions are not in the ledger yet
+            for tp, offset in self.in_flight.batch.next_offsets.items():
+                if tp in floor:
+                    floor[tp] = max(floor[tp], offset)
+        for text in skipped(held, floor):
+            self.log(text)
+        batch = Batch.of(held, self.settings.topic_owners, floor, screened)
+        after = self.in_flight.unit if self.in_flight is not None else None
+        unit = self.intake.ledger.begin(after=after)
+        outcomes = self.intake.decide_all(unit, batch.messages, batch.screened)
+        if not self.settle():  # the batch before was applied again: so is this one
+            self.apply(held, screened)
+            return
+        if not batch.messages:
+            self.account(batch, floor, outcomes)
+            return
+        forwarded: set[tuple[str, int, int]] = set()
+        try:
+            self.forward(batch.records, outcomes, forwarded)
+        except BaseException:
+            self.intake.ledger.forget_all()
+            raise
+        future = self.writer.submit(unit.write, batch.trackings)
+        self.in_flight = InFlight(held, screened, batch, floor, unit, outcomes, forwarded, future)
+
+    def settle(self) -> bool:
+        """Wait for the write in flight and account for it. False if it lost a
+        race with another writer and was therefore applied again (`apply`)."""
+        in_flight, self.in_flight = self.in_flight, None
+        if in_flight is None:
+            return True
+        try:
+            in_flight.future.result()
+        except ConcurrentWrite:
+            self.intake.ledger.forget_all()  # it holds state decided on the failed write
+            self.log("batch conflicted with another writer; deciding it again")
+            self.apply(in_flight.held, in_flight.screened, in_flight.forwarded)
+            return False
+        except BaseException:
+            self.intake.ledger.forget_all()
+            raise
+        in_flight.unit.release()
+        self.account(in_flight.batch, in_flight.floor, in_flight.outcomes)
+        return True
+
+    def drain(self) -> None:
+        """On the way out: let a write in flight finish, and count it if it did."""
+        try:
+            self.settle()
+        except (Exception, Interrupted) as error:  # reported by whoever stopped us
+            self.incomplete = True
+            self.log(f"the last batch was not committed ({type(error).__name__})")
+
+    def account(self, batch: Batch, floor: Mapping[TopicPartition, int], outcomes: list) -> None:
+        """After a batch's commit: counts, positions, offsets, seals, garbage."""
         self.summary.add(outcomes)
         self.progress.count(outcomes)
         self.positions.update(floor)
         self.positions.update(batch.next_offsets)
         self.last_commit_at = self.last_activity = time.monotonic()
-        self.commit_offsets(batch.next_offsets)
+        self.offsets.commit(batch.next_offsets)
         self.unsealed += sum(1 for o in outcomes if o.status != "duplicate")  # stored records
         self.maybe_seal()
+        self.collect_garbage()
+
+    def collect_garbage(self) -> None:
+        """The young generation once per batch (what the batch left alive), the
+        next one every 100 batches: cheap, and any cycle made is still freed."""
+        self.batches += 1
+        gc.collect(1 if self.batches % 100 == 0 else 0)
 
     def forward(
         self, records: list[Any], outcomes: list[Outcome], done: set[tuple[str, int, int]]
@@ -300,54 +385,8 @@ class KafkaIngest:
             self.dead_letters.send([r for r, _ in pairs], [o for _, o in pairs])
             done.update((r.topic, r.partition, r.offset) for r, _ in pairs)
 
-    def log_skipped(self, held: Mapping[TopicPartition, Sequence[Any]], floor: Mapping) -> None:
-        for tp, records in held.items():
-            if not records or records[0].offset >= floor[tp]:
-                continue
-            skipped = sum(1 for r in records if r.offset < floor[tp])
-            if skipped:
-                self.log(
-                    f"{tp.topic}:{tp.partition}: skipped {skipped:,} records below offset "
-                    f"{floor[tp]:,}, which the ledger has already recorded"
-                )
-
     def recorded(self, held: Mapping[TopicPartition, Any]) -> dict[TopicPartition, int]:
         return {tp: self.intake.ledger.resume_point(tracking_name(*tp)) for tp in held}
-
-    def commit_offsets(self, next_offsets: Mapping[TopicPartition, int]) -> None:
-        """Tell the group how far we are, for lag monitors; asynchronously, since
-        the ledger already holds the positions and a slow broker must not stall us."""
-        if not next_offsets:
-            return
-        offsets = {tp: OffsetAndMetadata(o, "", -1) for tp, o in next_offsets.items()}
-        try:
-            self.consumer.commit_async(offsets, callback=self.offsets_committed)
-        except KafkaError as error:
-            self.offsets_committed(offsets, error)
-
-    def offsets_committed(self, offsets: Mapping[TopicPartition, Any], response: Any) -> None:
-        if isinstance(response, Exception):
-            where = ", ".join(f"{tp.topic}:{tp.partition}" for tp in offsets)
-            self.log(
-                f"offset commit to the group failed for {where} ({type(response).__name__}); "
-                "harmless: the ledger holds the positions"
-            )
-
-    def commit_final(self) -> None:
-        """At shutdown: the positions of the partitions still ours, synchronously."""
-        try:
-            assigned = self.consumer.assignment()
-        except KafkaError:
-            return
-        offsets = {
-            tp: OffsetAndMetadata(o, "", -1) for tp, o in self.positions.items() if tp in assigned
-        }
-        if not offsets:
-            return
-        try:
-            self.consumer.commit(offsets, timeout_ms=COMMIT_TIMEOUT_MS)
-        except KafkaError as error:
-            self.offsets_committed(offsets, error)
 
     def maybe_seal(self, final: bool = False) -> None:
         if self.seal is None or not self.unsealed:
@@ -355,13 +394,3 @@ class KafkaIngest:
         if final or self.unsealed >= self.seal_every:
             self.seal()
             self.unsealed = 0
-
-    def lag(self) -> dict[TopicPartition, int | None]:
-        lags: dict[TopicPartition, int | None] = {}
-        for tp, position in sorted(self.positions.items()):
-            try:
-                high = self.consumer.highwater(tp)
-            except KafkaError:
-                high = None
-            lags[tp] = None if high is None else max(high - position, 0)
-        return lags

@@ -35,7 +35,7 @@ class Progress:
         s = self.ingest.summary
         lag = " ".join(
             f"{tp.topic}:{tp.partition}={'?' if n is None else f'{n:,}'}"
-            for tp, n in self.ingest.lag().items()
+            for tp, n in self.ingest.offsets.lag(self.ingest.positions).items()
         )
         warnings, self.warnings = kafka_warnings() - self.warnings, kafka_warnings()
         trouble = f"; {warnings:,} kafka warnings (connection?)" if warnings else ""

@@ -107,6 +107,54 @@ def test_a_batch_that_loses_a_race_is_decided_again_without_the_rivals_records(
 
 
 @pytest.mark.kafka
+def test_pipelined_batches_apply_as_one_by_one(ingest, ledger):
+    messages = [line(event("ResearcherRegistered", f"P{i}")) for i in range(6)]
+    first = [record(o, messages[o]) for o in range(4)]
+    ingest.apply_ahead(held(first), [screen(r.value) for r in first])
+    assert ingest.summary.total == 0, "counted only once committed"
+    # Offsets 2..5 while 0..3 are still being written: 2 and 3 are skipped.
+    second = [record(o, messages[o]) for o in range(2, 6)]
+    ingest.apply_ahead(held(second), [screen(r.value) for r in second])
+    ingest.settle()
+    assert (ingest.summary.accepted, ingest.summary.duplicate) == (6, 0)
+    assert ledger.resume_point(tracking_name(TOPIC, 0)) == 6
+    assert ledger.position() == 6
+    assert not ledger.unsaved
+
+
+@pytest.mark.kafka
+def test_a_pipelined_batch_that_loses_a_race_is_applied_again_and_so_is_the_next(
+    broker, ledger, store_url
+):
+    messages = [line(event("ResearcherRegistered", f"N{i}")) for i in range(8)]
+    other = open_ledger(store_url)
+
+    def rival() -> None:  # writes the first batch while ours is in hand
+        rival_records = [record(o, messages[o]) for o in range(4)]
+        rival_batch = Batch.of(
+            held(rival_records), {}, {}, [screen(r.value) for r in rival_records]
+        )
+        Intake(other, load_policy()).process(rival_batch.messages, rival_batch.trackings)
+
+    settings = ConsumeSettings(broker, [TOPIC], "unused")
+    logged: list[str] = []
+    ingest = RacingIngest(Intake(ledger, load_policy()), settings, logged.append, rival=rival)
+    try:
+        for offsets in (range(4), range(4, 8)):
+            records = [record(o, messages[o]) for o in offsets]
+            ingest.apply_ahead(held(records), [screen(r.value) for r in records])
+        ingest.settle()
+    finally:
+        ingest.close()
+        other.close()
+
+    assert ledger.resume_point(tracking_name(TOPIC, 0)) == 8
+    assert any("deciding it again" in text for text in logged)
+    assert (ingest.summary.accepted, ingest.summary.duplicate) == (4, 0)
+    assert ledger.position() == 8, "each message stored once"
+
+
+@pytest.mark.kafka
 def test_seal_hook_runs_every_n_records_and_at_shutdown(ingest, ledger):
     messages = [line(event("ResearcherRegistered", f"S{i}")) for i in range(5)]
     ingest.apply(held([record(o, messages[o]) for o in range(3)]))
