@@ -7,8 +7,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from kafka.errors import KafkaError
-
 CONNECT_TIMEOUT_SECONDS = 12.0
 T = TypeVar("T")
 
@@ -42,6 +40,8 @@ def connect(factory: Callable[..., T], where: str, **settings: Any) -> T:
     kafka-python itself retries the bootstrap (with backoff) until
     `bootstrap_timeout_ms`, so this is the bounded retry at start.
     """
+    from kafka.errors import KafkaError  # here: importing kafka costs 0.1 s of every start-up
+
     logger = logging.getLogger("kafka")
     level = logger.level
     logger.setLevel(logging.CRITICAL)  # the one-line error below says it

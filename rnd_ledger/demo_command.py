@@ -3,7 +3,6 @@
 import argparse
 import time
 
-from demo.generate import write_demo
 from rnd_ledger.output import status
 
 DEFAULT_OUT = "demo-events.jsonl"
@@ -29,6 +28,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from demo.generate import write_demo  # here: not every command's start-up
+
     started = time.monotonic()
     lines = write_demo(args.out, args.scale, args.seed)
     if args.out != "-":

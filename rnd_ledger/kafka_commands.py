@@ -7,8 +7,6 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 from eventsourcing.persistence import PersistenceError
-from kafka import KafkaProducer
-from kafka.errors import KafkaError
 
 from audit.seal import record_seal
 from consumers.intake import Intake
@@ -20,8 +18,6 @@ from consumers.kafka_common import (
     connect,
     quiet_kafka_log,
 )
-from consumers.kafka_consumer import KafkaIngest
-from consumers.kafka_publisher import SendFailed, check_files, send_all
 from contract.policy import load_policy
 from domain.ledger import Ledger
 from rnd_ledger.arguments import add_policy, add_store, positive_int
@@ -157,6 +153,11 @@ def stop_on_signals(stop: Callable[[], None]) -> Iterator[None]:
 
 
 def run_consume(args: argparse.Namespace) -> int:
+    # Imported here, not at the top: kafka-python costs every command 0.1 s of start-up.
+    from kafka.errors import KafkaError
+
+    from consumers.kafka_consumer import KafkaIngest
+
     owners = topic_owners(args.topic_owner, args.topic)
     if args.dead_letter_topic in args.topic:
         raise CommandError(
@@ -207,6 +208,10 @@ def first_line(error: Exception) -> str:
 
 
 def run_publish(args: argparse.Namespace) -> int:
+    from kafka import KafkaProducer
+
+    from consumers.kafka_publisher import SendFailed, check_files, send_all
+
     checked = check_files(args.files, load_policy(args.policy))
     if checked.invalid:
         print(f"{len(checked.invalid):,} invalid messages, not sent:")
