@@ -3,10 +3,10 @@
 import argparse
 import gc
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from audit.seal import format_seal, record_seal
+from audit.seal import ChainFollower, format_seal
 from consumers.files import BATCH_LINES, Progress, ingest_file
 from consumers.intake import Intake, Summary
 from contract.policy import load_policy
@@ -70,21 +70,35 @@ def run(args: argparse.Namespace) -> int:
     ledger = open_ledger(url)
     intake = Intake(ledger, load_policy(args.policy))
     summary = Summary()
+    chain = None if args.no_seal else ChainFollower(ledger)
     started = time.monotonic()
     with cyclic_collector_paused():
         for path in args.files:
             before = summary.total
-            resumed = ingest_file(
-                intake, path, summary, args.source, ProgressLine(), args.batch_size
-            )
+            done = batch_done(ProgressLine(), chain)
+            resumed = ingest_file(intake, path, summary, args.source, done, args.batch_size)
             skipped = f" (lines 1-{resumed:,} were recorded by an earlier run)" if resumed else ""
             status(f"{path}: {summary.total - before:,} messages read{skipped}")
         elapsed = time.monotonic() - started
-        sealed = None if args.no_seal else record_seal(ledger)
+        sealed = None if chain is None else chain.seal()
     print_summary(summary, elapsed, redact_password(url), ledger.position())
     if sealed:
         print(f"Sealed {format_seal(*sealed)}")
     return 0
+
+
+def batch_done(
+    progress_line: ProgressLine, chain: ChainFollower | None
+) -> Callable[[Progress], None]:
+    """What runs after each committed batch: the progress line, and the chain
+    head kept up (while the next batch is being written)."""
+
+    def done(progress: Progress) -> None:
+        progress_line(progress)
+        if chain is not None:
+            chain.advance()
+
+    return done
 
 
 @contextmanager

@@ -6,7 +6,7 @@ import pytest
 import audit.seal
 from audit.chain import GENESIS, head_at
 from audit.rows import open_rows
-from audit.seal import current_head, parse_seal, record_seal
+from audit.seal import ChainFollower, current_head, parse_seal, record_seal
 from audit.verify import verify
 from tests.audit.helpers import add_researchers, execute
 
@@ -83,3 +83,20 @@ def test_parse_seal(text, parsed):
 def test_parse_seal_refuses(text):
     with pytest.raises(ValueError, match="expected N:HEX"):
         parse_seal(text)
+
+
+def test_a_chain_follower_seals_what_a_full_recomputation_seals(ledger, intake, store_url):
+    chain = ChainFollower(ledger)
+    add_researchers(intake, 1, 3)
+    assert chain.advance() == (3, head_at(store_url, 3))
+    record_seal(ledger)  # another writer's record (a seal, at 4) is covered too
+    add_researchers(intake, 10, 2)
+    chain.advance()
+    add_researchers(intake, 20, 2)
+    position, head = chain.seal()
+    assert (position, head) == (8, head_at(store_url, 8))
+    rows = open_rows(store_url)
+    try:
+        assert verify(rows).ok
+    finally:
+        rows.close()
