@@ -115,14 +115,8 @@ class Intake:
     def decide_all(
         self, unit: UnitOfWork, messages: list[Message], screened: list[Screened]
     ) -> list[Outcome]:
-        with_envelope = [s for s in screened if s.envelope_reason is None]
-        known = self.ledger.find_event_ids([s.event_id for s in with_envelope])
-        if unit.earlier:  # decided before this batch, perhaps not yet written
-            known.update(
-                (s.event_id, unit.earlier[s.event_id])
-                for s in with_envelope
-                if s.event_id in unit.earlier
-            )
+        with_envelope = [s for s in screened if s.has_envelope]
+        known = unit.find_event_ids([s.event_id for s in with_envelope])
         self.ledger.load_many(
             subject_key(s.event_type, s.subject_id)
             for s in with_envelope

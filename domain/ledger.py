@@ -160,11 +160,7 @@ class UnitOfWork:
 
     def retraction_target(self, fact: Fact) -> SubjectKey:
         target_id = fact.payload["retracted_event_id"]
-        target = (
-            self.index.get(target_id)
-            or self.earlier.get(target_id)
-            or self.ledger.find_event_ids([target_id]).get(target_id)
-        )
+        target = self.index.get(target_id) or self.find_event_ids([target_id]).get(target_id)
         if target is None or target.event_type == "EventRetracted":
             raise UnknownSubject("payload.retracted_event_id: no such accepted event to retract")
         if target.subject_id != fact.subject_id:
@@ -172,6 +168,14 @@ class UnitOfWork:
         if target.source != fact.source:
             raise UnauthorizedSource("source: only the retracted event's source may retract it")
         return subject_key(target.event_type, target.subject_id)
+
+    def find_event_ids(self, event_ids: Sequence[str]) -> dict[str, IndexedEvent]:
+        """The accepted ones among `event_ids`: in the store, or in the unit
+        decided before this one, whose write may not have finished."""
+        known = self.ledger.find_event_ids(event_ids)
+        if self.earlier:
+            known.update((i, self.earlier[i]) for i in event_ids if i in self.earlier)
+        return known
 
     def reject(self, **record: Any) -> None:
         rejection = Rejection(**record)
