@@ -107,10 +107,8 @@ def cyclic_collector_paused() -> Iterator[None]:
     no reference cycles (reference counting frees what it drops), and each
     collection rescans the batch's young objects that live on in the cache:
     1.2 s of the main process's 8 s for 200,000 events (timed with
-    gc.callbacks). `consume` runs for days and keeps the collector, tuned."""
-    gc.collect()
-    gc.freeze()
-    gc.disable()
+    gc.callbacks). `consume` runs for days: see `tune_garbage_collector`."""
+    tune_garbage_collector()
     try:
         yield
     finally:
@@ -118,10 +116,11 @@ def cyclic_collector_paused() -> Iterator[None]:
 
 
 def tune_garbage_collector() -> None:
-    """For `consume`, which runs for days: no automatic cyclic collection, whose
-    passes over every batch's surviving objects cost about a tenth of the time;
-    the consumer collects the young generation after each batch instead
-    (`KafkaIngest.collect_garbage`), so a cycle made anywhere is still freed."""
+    """Collect once, freeze what lives, and stop automatic cyclic collection,
+    whose passes over every batch's surviving objects cost about a tenth of
+    the time. `consume`, which runs for days, collects the young generation
+    after each batch instead (`KafkaIngest.collect_garbage`), so a cycle made
+    anywhere is still freed."""
     gc.collect()
     gc.freeze()
     gc.disable()
