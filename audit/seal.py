@@ -87,10 +87,15 @@ def current_head(rows: Rows, stop: int | None = None) -> tuple[int, str]:
                 start, head = seal.position, bytes.fromhex(seal.head)
     except (UnreadableSeal, ValueError):
         start, head = 0, GENESIS  # recompute from the start
-    topics = Topics()
-    for page in rows.pages(start, stop):
+    return stop, chain_on(rows, start, head, stop).hex()
+
+
+def chain_on(rows: Rows, after: int, head: bytes, stop: int, topics: Topics | None = None) -> bytes:
+    """The head after chaining the records at after < position ≤ stop onto `head`."""
+    topics = Topics() if topics is None else topics
+    for page in rows.pages(after, stop):
         head = extend(head, page, topics, rows.hex_ids)
-    return stop, head.hex()
+    return head
 
 
 def stated_head(source: "str | Ledger", position: int) -> str:
@@ -142,8 +147,7 @@ class ChainFollower:
                 self.head = bytes.fromhex(head)
             else:
                 stop = rows.max_position()
-                for page in rows.pages(self.position, stop):
-                    self.head = extend(self.head, page, self.topics, rows.hex_ids)
+                self.head = chain_on(rows, self.position, self.head, stop, self.topics)
                 self.position = stop
         finally:
             rows.close()
