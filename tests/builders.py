@@ -187,15 +187,21 @@ def jsonl(messages: list[dict[str, Any]]) -> bytes:
     return b"".join(line(m) + b"\n" for m in messages)
 
 
-def grants_file(path: Path, lines: int) -> Path:
-    """Researchers, grants and disbursements, with an already_exists every 100 grants."""
+def grant_messages(subjects: int) -> list[dict[str, Any]]:
+    """Three messages per subject (researcher, grant, disbursement); every
+    100th subject a second award instead, rejected as already_exists."""
     messages = []
-    for i in range(lines // 3):
+    for i in range(subjects):
         messages.append(event("ResearcherRegistered", f"R{i}"))
         messages.append(event("GrantAwarded", f"G{i}", payload_update={"researcher_id": f"R{i}"}))
         if i % 100 == 0:
             messages.append(event("GrantAwarded", f"G{i}"))  # already_exists
         else:
             messages.append(event("GrantFundsDisbursed", f"G{i}"))
-    path.write_bytes(jsonl(messages))
+    return messages
+
+
+def grants_file(path: Path, lines: int) -> Path:
+    """`grant_messages` as a JSONL file of `lines` lines (rounded down to threes)."""
+    path.write_bytes(jsonl(grant_messages(lines // 3)))
     return path

@@ -21,7 +21,6 @@ from psycopg import sql
 
 from contract.pii import PII_PATTERN
 from tests.builders import event, line
-from tests.conftest import postgres_base
 from tests.kafka.helpers import FAST_GROUP, new_topic, read_topic, run
 
 EMAIL = "hong.gildong@example.co.kr"
@@ -125,17 +124,6 @@ def outputs_of(store: str) -> dict[str, bytes]:
     return written
 
 
-@pytest.fixture
-def postgres_store():
-    base = postgres_base()
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    yield f"{base}?schema={schema}"
-    with psycopg.connect(base, autocommit=True) as connection:
-        connection.execute(
-            sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema))
-        )
-
-
 def produce_with_pii(broker: str, topic: str, raws: list[bytes]) -> None:
     """The messages as Kafka records with PII keys and headers too."""
     from kafka import KafkaProducer
@@ -165,7 +153,8 @@ def produce_with_pii(broker: str, topic: str, raws: list[bytes]) -> None:
 @pytest.mark.kafka
 @pytest.mark.postgres
 @pytest.mark.slow
-def test_nothing_written_carries_personal_data(broker, tmp_path, postgres_store):
+def test_nothing_written_carries_personal_data(broker, tmp_path, postgres_url):
+    postgres_store = postgres_url
     raws = pii_messages()
     data = tmp_path / "delivery.jsonl"
     data.write_bytes(b"\n".join(raws) + b"\n")

@@ -12,7 +12,7 @@ import pytest
 from kafka import KafkaConsumer, TopicPartition
 
 from rnd_ledger.bootstrap import open_ledger
-from tests.builders import event
+from tests.builders import grant_messages
 from tests.e2e.test_crash import position
 from tests.kafka.helpers import (
     FAST_GROUP,
@@ -25,19 +25,6 @@ from tests.kafka.helpers import (
 )
 
 pytestmark = pytest.mark.kafka
-
-
-def stream(subjects: int) -> list[dict]:
-    """Three messages per subject; every 100th a rejected second award."""
-    messages = []
-    for i in range(subjects):
-        messages.append(event("ResearcherRegistered", f"R{i}"))
-        messages.append(event("GrantAwarded", f"G{i}", payload_update={"researcher_id": f"R{i}"}))
-        if i % 100 == 0:
-            messages.append(event("GrantAwarded", f"G{i}"))  # already_exists
-        else:
-            messages.append(event("GrantFundsDisbursed", f"G{i}"))
-    return messages
 
 
 def start(broker: str, store: str, topic: str, group: str, *extra: str) -> subprocess.Popen:
@@ -72,7 +59,7 @@ def ledger_state(store: str) -> tuple[list, list]:
 
 def test_sigkill_mid_stream_then_restart_equals_one_clean_run(broker, tmp_path):
     topic = new_topic(broker, partitions=3)
-    messages = stream(4_000)
+    messages = grant_messages(4_000)
     produce(broker, topic, messages)
     store, group = f"sqlite:///{tmp_path / 'crashed.db'}", f"g-{uuid.uuid4().hex[:8]}"
 
@@ -114,7 +101,7 @@ def children(pid: int) -> list[int]:
 
 def test_sigterm_finishes_commits_and_exits_zero(broker, sqlite_url):
     topic = new_topic(broker, partitions=2)
-    messages = stream(700)
+    messages = grant_messages(700)
     produce(broker, topic, messages)
     group = f"g-{uuid.uuid4().hex[:8]}"
     process = start(broker, sqlite_url, topic, group)
@@ -138,7 +125,7 @@ def test_two_consumers_in_one_group_share_partitions_and_store_each_message_once
     broker, sqlite_url
 ):
     topic = new_topic(broker, partitions=3)
-    messages = stream(3_000)
+    messages = grant_messages(3_000)
     produce(broker, topic, messages)
     group = f"g-{uuid.uuid4().hex[:8]}"
     # Create the store first: two processes creating one fresh SQLite store at the
@@ -164,7 +151,7 @@ def test_two_consumers_in_one_group_share_partitions_and_store_each_message_once
 def test_broker_lost_mid_run_consume_waits_and_then_goes_on(broker_behind_proxy, sqlite_url):
     broker, proxy = broker_behind_proxy
     topic = new_topic(broker, partitions=2)
-    before, after = stream(100), stream(200)[300:]
+    before, after = grant_messages(100), grant_messages(200)[300:]
     produce(broker, topic, before)
     process = start(broker, sqlite_url, topic, f"g-{uuid.uuid4().hex[:8]}", "--log-every", "1")
     wait_for_position(sqlite_url, len(before), process)
