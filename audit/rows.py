@@ -8,10 +8,12 @@ snapshot, so a scan sees one consistent history while others write.
 
 import sqlite3
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import psycopg
+from eventsourcing.persistence import OperationalError
 from psycopg import sql
 
 from domain.ledger import Ledger
@@ -23,6 +25,17 @@ SQLITE_TABLE = "stored_events"
 POSTGRES_TABLE = f"{Ledger.name.lower()}_events"
 
 Page = list[tuple[Any, ...]]
+
+
+@contextmanager
+def reading() -> Iterator[None]:
+    """A driver error while reading (the database went away mid-scan) becomes
+    the library's OperationalError, as the ledger's own reads do, so every
+    command reports a store failing mid-run in one line."""
+    try:
+        yield
+    except (sqlite3.Error, psycopg.Error) as error:
+        raise OperationalError(error) from error
 
 
 class SQLiteRows:
@@ -39,7 +52,9 @@ class SQLiteRows:
             raise StoreError(f"cannot read the ledger in {path}: {error}") from None
 
     def max_position(self) -> int:
-        return self.connection.execute(f"SELECT MAX(rowid) FROM {SQLITE_TABLE}").fetchone()[0] or 0
+        with reading():
+            query = f"SELECT MAX(rowid) FROM {SQLITE_TABLE}"
+            return self.connection.execute(query).fetchone()[0] or 0
 
     def pages(self, after: int, stop: int) -> Iterator[Page]:
         """Rows (position, id, version, topic, state) with after < position ≤ stop."""
@@ -49,18 +64,20 @@ class SQLiteRows:
         )
         # One query read in small pages: 20% faster than 50,000-row pages or
         # one query per page on a 300,000-record store.
-        cursor = self.connection.execute(query, (after, stop))
-        try:
-            while page := cursor.fetchmany(PAGE):
-                yield page
-        finally:
-            cursor.close()
+        with reading():
+            cursor = self.connection.execute(query, (after, stop))
+            try:
+                while page := cursor.fetchmany(PAGE):
+                    yield page
+            finally:
+                cursor.close()
 
     def of_topic(self, topic: str, stop: int, last: bool = False) -> list[tuple[int, bytes]]:
         """(position, state) of the records of one topic at positions ≤ stop."""
         query = f"SELECT rowid, state FROM {SQLITE_TABLE} WHERE topic = ? AND rowid <= ? "
         query += "ORDER BY rowid DESC LIMIT 1" if last else "ORDER BY rowid"
-        return self.connection.execute(query, (topic, stop)).fetchall()
+        with reading():
+            return self.connection.execute(query, (topic, stop)).fetchall()
 
     def close(self) -> None:
         self.connection.close()
@@ -90,7 +107,8 @@ class PostgresRows:
 
     def max_position(self) -> int:
         query = sql.SQL("SELECT MAX(notification_id) FROM {}").format(self.table)
-        return self.connection.execute(query).fetchone()[0] or 0  # type: ignore[index]
+        with reading():
+            return self.connection.execute(query).fetchone()[0] or 0  # type: ignore[index]
 
     def pages(self, after: int, stop: int) -> Iterator[Page]:
         query = sql.SQL(
@@ -98,7 +116,7 @@ class PostgresRows:
             "FROM {} WHERE notification_id > %s AND notification_id <= %s "
             "ORDER BY notification_id"
         ).format(self.table)
-        with self.connection.cursor("audit_scan", binary=True) as cursor:
+        with reading(), self.connection.cursor("audit_scan", binary=True) as cursor:
             cursor.itersize = POSTGRES_PAGE
             cursor.execute(query, (after, stop))
             while page := cursor.fetchmany(POSTGRES_PAGE):
@@ -111,7 +129,8 @@ class PostgresRows:
         query += sql.SQL(
             "ORDER BY notification_id DESC LIMIT 1" if last else "ORDER BY notification_id"
         )
-        return self.connection.execute(query, (topic, stop)).fetchall()  # type: ignore[return-value]
+        with reading():
+            return self.connection.execute(query, (topic, stop)).fetchall()  # type: ignore[return-value]
 
     def close(self) -> None:
         self.connection.close()

@@ -12,11 +12,13 @@ from typing import NamedTuple
 
 import orjson
 from eventsourcing.domain import Aggregate, event
+from eventsourcing.persistence import PersistenceError
 from eventsourcing.utils import get_topic
 
 from audit.chain import GENESIS, Topics, extend
 from audit.rows import Rows, open_rows
 from domain.ledger import Ledger
+from store.url import StoreError
 
 
 class Seal(Aggregate):
@@ -138,6 +140,15 @@ class ChainFollower:
         self.position: int | None = None
         self.head = GENESIS
         self.topics = Topics()
+
+    def keep_up(self) -> None:
+        """`advance` between batches. Keeping up is only a head start: if the
+        store fails now (say, PostgreSQL restarting, which the ingest's own
+        writes retry through), the next call or the final `seal` catches up."""
+        try:
+            self.advance()
+        except (PersistenceError, StoreError):
+            pass
 
     def advance(self) -> tuple[int, str]:
         rows = open_rows(self.ledger)

@@ -96,7 +96,7 @@ def batch_done(
     def done(progress: Progress) -> None:
         progress_line(progress)
         if chain is not None:
-            chain.advance()
+            chain.keep_up()
 
     return done
 

@@ -2,6 +2,7 @@
 
 import orjson
 import pytest
+from eventsourcing.persistence import OperationalError
 
 import audit.seal
 from audit.chain import GENESIS, head_at
@@ -100,3 +101,23 @@ def test_a_chain_follower_seals_what_a_full_recomputation_seals(ledger, intake, 
         assert verify(rows).ok
     finally:
         rows.close()
+
+
+def test_a_chain_follower_that_cannot_read_catches_up_at_the_seal(
+    ledger, intake, store_url, monkeypatch
+):
+    chain = ChainFollower(ledger)
+    add_researchers(intake, 1, 3)
+    chain.keep_up()
+
+    def store_gone(_):
+        raise OperationalError("terminating connection due to administrator command")
+
+    add_researchers(intake, 10, 2)
+    with monkeypatch.context() as patched:
+        patched.setattr(audit.seal, "open_rows", store_gone)
+        chain.keep_up()  # a head start only: no error
+        with pytest.raises(OperationalError):
+            chain.seal()  # the seal itself must not pretend
+    assert chain.position == 3
+    assert chain.seal() == (5, head_at(store_url, 5))
