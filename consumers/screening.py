@@ -88,8 +88,13 @@ class AheadScreener:
         return [screen(raw) for raw in raws]
 
     def close(self) -> None:
+        """Stop the worker and wait for the pool's manager thread to end.
+        Not waiting races Python 3.11's exit hook, which may wake that thread
+        through a pipe the thread is closing: "Bad file descriptor" and a
+        traceback on stderr after the run's last line. The wait is short: no
+        batch is left to screen, and the exit would join the thread anyway."""
         if self.pool is not None:
-            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
 
     def __enter__(self) -> "AheadScreener":
