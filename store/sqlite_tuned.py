@@ -7,15 +7,41 @@ last batches, which a re-run of the same input then records again, because
 the input positions are in the same transactions. A 64 MB page cache (not
 the 2 MB default) keeps the hot parts of the primary-key indexes in memory;
 more measured no faster and costs RSS the aggregate cache uses better.
+
+A new database file gets 16 KiB pages (SQLite's default is 4 KiB): a stored
+event is about 600 bytes, and each batch's commit writes every index page it
+touched to the WAL; bigger pages hold more rows per page write. Measured on
+the national demo: 6.0 s against 6.5 s for 200,000 events; 32 and 64 KiB
+were no faster. An existing file keeps the page size it was made with.
 """
+
+import sqlite3
+from pathlib import Path
 
 from eventsourcing import sqlite
 
 CACHE_KIB = 64 * 1024
+NEW_FILE_PAGE_BYTES = 16 * 1024
+
+
+def give_new_file_big_pages(db_name: str) -> None:
+    """Fix the page size of a database file that does not exist yet (or is
+    empty); once a file is in WAL mode its page size can no longer change."""
+    path = Path(db_name)
+    if path.exists() and path.stat().st_size > 0:
+        return
+    connection = sqlite3.connect(db_name)
+    try:
+        connection.execute(f"PRAGMA page_size={NEW_FILE_PAGE_BYTES}")
+        connection.execute("PRAGMA journal_mode=WAL")
+    finally:
+        connection.close()
 
 
 class TunedSQLiteConnectionPool(sqlite.SQLiteConnectionPool):
     def _create_connection(self) -> sqlite.SQLiteConnection:
+        if not self.is_sqlite_memory_mode:
+            give_new_file_big_pages(self.db_name)
         connection = super()._create_connection()
         raw = connection._sqlite_conn
         raw.execute("PRAGMA synchronous=NORMAL")
