@@ -3,7 +3,6 @@ retraction removes one fact's effect by folding the others again.
 """
 
 from collections.abc import Callable
-from functools import lru_cache
 from hashlib import sha1
 from typing import Any, ClassVar, NamedTuple, Self
 from uuid import NAMESPACE_URL, UUID, SafeUUID, uuid5
@@ -133,13 +132,15 @@ _VERSION_5_MASK = ~((0xC000 << 48) | (0xF000 << 64))
 _VERSION_5_BITS = (0x8000 << 48) | (5 << 76)
 
 
-@lru_cache(maxsize=1 << 17)
 def subject_uuid(kind: str, subject_id: str) -> UUID:
     """The aggregate id of a subject: stable, so any writer finds the same one.
 
     Exactly `uuid5(ID_NAMESPACE, f"{kind}:{subject_id}")` (a test checks it),
     built without `UUID.__init__`'s argument checks, which cost more than the
     SHA-1 itself on the ingest's hot path (most facts open a new subject).
+    Not memoized: it runs once per subject the aggregate cache misses, and
+    an LRU cache measured slower (1.7 against 1.2 µs on the national demo,
+    where 156,000 of 200,000 facts name a new subject).
     """
     digest = sha1(_NAMESPACE_BYTES + f"{kind}:{subject_id}".encode()).digest()
     value = (int.from_bytes(digest[:16], "big") & _VERSION_5_MASK) | _VERSION_5_BITS
