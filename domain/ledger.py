@@ -203,7 +203,13 @@ class UnitOfWork:
 
     def release(self) -> None:
         """Written (or dropped): the store now holds what the cache holds."""
-        self.ledger.unsaved -= Counter(self.touched)
+        unsaved = self.ledger.unsaved
+        for key in self.touched:  # Counter's -= rescans every key it holds
+            if unsaved[key] > 1:
+                unsaved[key] -= 1
+            else:
+                unsaved.pop(key, None)  # absent if `forget_all` ran since
+        self.touched = set()
 
     def rollback(self) -> None:
         self.ledger.forget(self.touched)
