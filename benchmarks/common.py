@@ -1,5 +1,6 @@
 """Shared pieces of the benchmarks: timing, tables, demo data in bulk."""
 
+import os
 import resource
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -31,6 +32,10 @@ class Row:
 
 
 def timed(action: Callable[[], Any]) -> tuple[float, Any]:
+    """Seconds `action` took, and its result. Files written before (the data,
+    an earlier measurement's database) are flushed first: otherwise the
+    kernel writes them back during the timed run, and it pays for them."""
+    os.sync()
     started = time.perf_counter()
     result = action()
     return time.perf_counter() - started, result
