@@ -11,7 +11,6 @@ from kafka import TopicPartition
 
 from consumers.intake import Message, Outcome
 from contract.screen import Screened
-from domain.ledger import UnitOfWork
 
 
 def tracking_name(topic: str, partition: int) -> str:
@@ -90,14 +89,12 @@ class Pending:
 
 @dataclass
 class InFlight:
-    """A decided batch whose transaction is running in the writer thread, with
-    what it takes to account for it, or to apply it again if it lost a race."""
+    """A decided batch being written (`WriteAhead`), with what it takes to
+    account for it, or to apply it again if it lost a race."""
 
     held: Mapping[TopicPartition, Sequence[Any]]
     screened: Sequence[Screened]
     batch: Batch
     floor: Mapping[TopicPartition, int]
-    unit: UnitOfWork
     outcomes: list[Outcome]
     forwarded: set[tuple[str, int, int]]
-    future: "Future[None]"

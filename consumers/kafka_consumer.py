@@ -21,7 +21,6 @@ log line about a record names topic, partition and offset.
 import gc
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from eventsourcing.persistence import PersistenceError
@@ -34,6 +33,7 @@ from consumers.kafka_batch import Batch, InFlight, Pending, raws, skipped, track
 from consumers.kafka_common import ConsumeSettings, connect
 from consumers.kafka_offsets import GroupOffsets
 from consumers.kafka_progress import Progress
+from consumers.pipeline import WriteAhead
 from consumers.screening import AheadScreener
 from domain.ledger import ConcurrentWrite
 
@@ -91,8 +91,7 @@ class KafkaIngest:
         self.batches = 0
         self.progress = Progress(self, settings.log_every)
         self.screener = AheadScreener()
-        self.writer = ThreadPoolExecutor(1, thread_name_prefix="ledger-writer")
-        self.in_flight: InFlight | None = None
+        self.ahead: WriteAhead[InFlight] = WriteAhead(intake.ledger)
         self.consumer: KafkaConsumer = connect(
             KafkaConsumer, settings.bootstrap_servers, **settings.consumer_settings()
         )
@@ -148,7 +147,7 @@ class KafkaIngest:
         return self.summary
 
     def close(self) -> None:
-        self.writer.shutdown(wait=True)
+        self.ahead.close()
         self.screener.close()
         try:
             self.consumer.close(autocommit=False)
@@ -300,15 +299,14 @@ class KafkaIngest:
         write starts and this returns. Dead letters go out once the batch before
         has committed; if that one lost a race, both are applied again in turn."""
         floor = self.recorded(held)
-        if self.in_flight is not None:  # its positions are not in the ledger yet
-            for tp, offset in self.in_flight.batch.next_offsets.items():
+        if (in_flight := self.ahead.work) is not None:  # its positions are not in the ledger yet
+            for tp, offset in in_flight.batch.next_offsets.items():
                 if tp in floor:
                     floor[tp] = max(floor[tp], offset)
         for text in skipped(held, floor):
             self.log(text)
         batch = Batch.of(held, self.settings.topic_owners, floor, screened)
-        after = self.in_flight.unit if self.in_flight is not None else None
-        unit = self.intake.ledger.begin(after=after)
+        unit = self.ahead.begin()
         outcomes = self.intake.decide_all(unit, batch.messages, batch.screened)
         if not self.settle():  # the batch before was applied again: so is this one
             self.apply(held, screened)
@@ -322,26 +320,21 @@ class KafkaIngest:
         except BaseException:
             self.intake.ledger.forget_all()
             raise
-        future = self.writer.submit(unit.write, batch.trackings)
-        self.in_flight = InFlight(held, screened, batch, floor, unit, outcomes, forwarded, future)
+        self.ahead.start(
+            unit, batch.trackings, InFlight(held, screened, batch, floor, outcomes, forwarded)
+        )
 
     def settle(self) -> bool:
         """Wait for the write in flight and account for it. False if it lost a
         race with another writer and was therefore applied again (`apply`)."""
-        in_flight, self.in_flight = self.in_flight, None
-        if in_flight is None:
+        written = self.ahead.settle()
+        if written is None:
             return True
-        try:
-            in_flight.future.result()
-        except ConcurrentWrite:
-            self.intake.ledger.forget_all()  # it holds state decided on the failed write
+        in_flight = written.work
+        if not written.committed:
             self.log("batch conflicted with another writer; deciding it again")
             self.apply(in_flight.held, in_flight.screened, in_flight.forwarded)
             return False
-        except BaseException:
-            self.intake.ledger.forget_all()
-            raise
-        in_flight.unit.release()
         self.account(in_flight.batch, in_flight.floor, in_flight.outcomes)
         return True
 

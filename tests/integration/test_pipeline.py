@@ -97,12 +97,12 @@ class RivalFirst(PipelinedIntake):
     rival: Intake
     raced = False
 
-    def start(self, writer, batch, unit, outcomes):  # type: ignore[no-untyped-def]
+    def start(self, ahead, unit, batch, outcomes):  # type: ignore[no-untyped-def]
         if not self.raced:
             self.raced = True
             first = batch[0][:1]
             self.rival.process(first, [], [screen(m.raw) for m in first])
-        return super().start(writer, batch, unit, outcomes)
+        super().start(ahead, unit, batch, outcomes)
 
 
 def test_a_batch_that_loses_a_race_is_done_again_and_so_is_the_next(store_url):
