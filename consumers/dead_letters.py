@@ -20,6 +20,7 @@ from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
 from consumers.intake import Outcome
+from consumers.kafka_common import close_producer
 from contract.pii import PII_PATTERN
 
 PREFIX = "rnd-ledger."
@@ -120,7 +121,4 @@ class DeadLetters:
     def close(self) -> None:
         """Close the producer; letters still unacknowledged (the broker is away)
         belong to a batch that was not committed, so they are simply dropped."""
-        try:
-            self.producer.close(timeout=CLOSE_TIMEOUT_SECONDS)
-        except KafkaError:
-            pass
+        close_producer(self.producer, CLOSE_TIMEOUT_SECONDS)

@@ -57,6 +57,31 @@ def connect(factory: Callable[..., T], where: str, **settings: Any) -> T:
         logger.setLevel(level)
 
 
+def close_producer(producer: Any, timeout: float) -> None:
+    """Close a kafka-python producer, giving up records the broker never took.
+
+    kafka-python 3 flushes first, and when that times out (the broker is away)
+    it raises before stopping its network thread, which then runs on, retrying,
+    for the life of the process. Callers treat unacknowledged records as not
+    sent, so here the thread is stopped without them and the close completed.
+    """
+    from kafka.errors import KafkaError
+
+    try:
+        producer.close(timeout=timeout)
+        return
+    except KafkaError:
+        pass
+    sender = getattr(producer, "_sender", None)  # kafka-python's network thread
+    if sender is not None:
+        sender.force_close()  # fails the pending records' futures
+        sender.join(timeout)
+    try:
+        producer.close(timeout=0)  # nothing left to flush: marks it closed
+    except KafkaError:
+        pass
+
+
 @dataclass(frozen=True)
 class ConsumeSettings:
     bootstrap_servers: str

@@ -15,6 +15,7 @@ from consumers.kafka_common import (
     BrokerUnavailable,
     ConsumeSettings,
     client_settings,
+    close_producer,
     connect,
     quiet_kafka_log,
 )
@@ -236,7 +237,7 @@ def run_publish(args: argparse.Namespace) -> int:
         except SendFailed as error:
             raise CommandError(str(error)) from None
         finally:
-            producer.close(timeout=10)
+            close_producer(producer, 10)
         sent = sum(partitions.values())
         spread = ", ".join(f"{p}: {n:,}" for p, n in sorted(partitions.items()))
         print(f"Sent {sent:,} messages to {args.topic} (acks=all; by partition {spread}).")

@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from typing import Any
@@ -13,6 +14,11 @@ from kafka.admin import KafkaAdminClient, NewTopic
 from tests.builders import line
 
 FAST_GROUP = ["--log-every", "2"]
+
+
+def network_threads() -> set[threading.Thread]:
+    """kafka-python's live network threads (each client runs one)."""
+    return {t for t in threading.enumerate() if t.name.endswith("network-thread")}
 
 
 def new_topic(broker: str, partitions: int = 1, prefix: str = "t") -> str:

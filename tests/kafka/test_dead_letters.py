@@ -10,7 +10,7 @@ from kafka import KafkaProducer
 from consumers.dead_letters import DeadLetters, Interrupted
 from consumers.intake import Outcome
 from consumers.kafka_common import ConsumeSettings
-from tests.kafka.helpers import headers, new_topic, read_topic
+from tests.kafka.helpers import headers, network_threads, new_topic, read_topic
 from tests.kafka.test_batches import record
 
 pytestmark = pytest.mark.kafka
@@ -48,11 +48,10 @@ def test_dead_letters_are_retried_through_an_outage_until_acknowledged(broker_be
     assert offsets == {"0", "1"}
 
 
-# kafka-python's producer tries to flush again when collected: the broker is still away.
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_a_stop_during_an_outage_abandons_the_batch_instead_of_hanging(broker_behind_proxy):
     broker, proxy = broker_behind_proxy
     stop = threading.Event()
+    before = network_threads()
     letters = letters_to(broker, new_topic(broker, prefix="dead"), stop)
     try:
         proxy.cut()
@@ -63,3 +62,4 @@ def test_a_stop_during_an_outage_abandons_the_batch_instead_of_hanging(broker_be
         assert time.monotonic() - started < 15
     finally:
         letters.close()
+    assert network_threads() - before == set(), "closing stops kafka-python's network thread"

@@ -1,12 +1,15 @@
 """`rnd-ledger publish`: invalid messages are listed with line and reason, never sent."""
 
 import pytest
+from kafka import KafkaProducer
 
-from consumers.kafka_publisher import check_message
+from consumers import kafka_publisher
+from consumers.kafka_common import close_producer
+from consumers.kafka_publisher import SendFailed, check_message, send_all
 from contract.policy import load_policy
 from contract.validation import ContractViolation
 from tests.builders import event, line
-from tests.kafka.helpers import new_topic, read_topic, run
+from tests.kafka.helpers import network_threads, new_topic, read_topic, run
 
 pytestmark = pytest.mark.kafka
 
@@ -71,3 +74,19 @@ def test_check_message_applies_every_ledger_free_check(message, reason):
 
 def test_check_message_returns_the_key():
     assert check_message(line(event("GrantAwarded", "G7")), load_policy()) == "G7"
+
+
+def test_a_send_cut_off_by_an_outage_fails_cleanly_and_closes(broker_behind_proxy, monkeypatch):
+    broker, proxy = broker_behind_proxy
+    topic = new_topic(broker)
+    monkeypatch.setattr(kafka_publisher, "SEND_TIMEOUT_SECONDS", 1.0)
+    before = network_threads()
+    producer = KafkaProducer(bootstrap_servers=broker, acks="all", max_block_ms=2_000)
+    try:
+        send_all(producer, topic, [(b"R1", line(event("ResearcherRegistered", "R1")))])
+        proxy.cut()
+        with pytest.raises(SendFailed, match="acknowledged 0 of 1"):
+            send_all(producer, topic, [(b"R2", line(event("ResearcherRegistered", "R2")))])
+    finally:
+        close_producer(producer, 1.0)  # kafka-python's own close raises here
+    assert network_threads() - before == set()
