@@ -10,13 +10,12 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-import psycopg
 from eventsourcing.persistence import OperationalError
-from psycopg import sql
 
 from domain.ledger import Ledger
+from store.drivers import driver_errors
 from store.url import StoreError, environment_for, redact_password
 
 PAGE = 2_000  # rows per fetch from SQLite: small pages stay in CPU cache (measured)
@@ -34,7 +33,7 @@ def reading() -> Iterator[None]:
     command reports a store failing mid-run in one line."""
     try:
         yield
-    except (sqlite3.Error, psycopg.Error) as error:
+    except driver_errors() as error:
         raise OperationalError(error) from error
 
 
@@ -83,60 +82,17 @@ class SQLiteRows:
         self.connection.close()
 
 
-class PostgresRows:
-    hex_ids = False
-    gaps_mean_deletion = False  # bigserial skips the ids of rolled-back inserts
+class Rows(Protocol):
+    """What the chain reads from a store (SQLiteRows, or `PostgresRows` in
+    audit/postgres_rows.py, which is imported only for a PostgreSQL store)."""
 
-    def __init__(self, env: dict[str, str], shown_url: str) -> None:
-        try:
-            self.connection = psycopg.connect(
-                dbname=env["POSTGRES_DBNAME"],
-                host=env["POSTGRES_HOST"],
-                port=int(env["POSTGRES_PORT"]),
-                user=env["POSTGRES_USER"],
-                password=env.get("POSTGRES_PASSWORD") or None,
-                connect_timeout=int(env.get("POSTGRES_CONNECT_TIMEOUT") or 5),
-            )
-            self.connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        except psycopg.Error as error:
-            reason = str(error).strip().splitlines()[0] if str(error).strip() else "error"
-            raise StoreError(f"cannot open store {shown_url}: {reason}") from None
-        self.table = sql.SQL("{}.{}").format(
-            sql.Identifier(env.get("POSTGRES_SCHEMA") or "public"), sql.Identifier(POSTGRES_TABLE)
-        )
+    hex_ids: bool  # originator ids as 32 hex digits (SQLite), not 16 bytes
+    gaps_mean_deletion: bool  # whether a missing position means a deleted row
 
-    def max_position(self) -> int:
-        query = sql.SQL("SELECT MAX(notification_id) FROM {}").format(self.table)
-        with reading():
-            return self.connection.execute(query).fetchone()[0] or 0  # type: ignore[index]
-
-    def pages(self, after: int, stop: int) -> Iterator[Page]:
-        query = sql.SQL(
-            "SELECT notification_id, uuid_send(originator_id), originator_version, topic, state "
-            "FROM {} WHERE notification_id > %s AND notification_id <= %s "
-            "ORDER BY notification_id"
-        ).format(self.table)
-        with reading(), self.connection.cursor("audit_scan", binary=True) as cursor:
-            cursor.itersize = POSTGRES_PAGE
-            cursor.execute(query, (after, stop))
-            while page := cursor.fetchmany(POSTGRES_PAGE):
-                yield page
-
-    def of_topic(self, topic: str, stop: int, last: bool = False) -> list[tuple[int, bytes]]:
-        query = sql.SQL(
-            "SELECT notification_id, state FROM {} WHERE topic = %s AND notification_id <= %s "
-        ).format(self.table)
-        query += sql.SQL(
-            "ORDER BY notification_id DESC LIMIT 1" if last else "ORDER BY notification_id"
-        )
-        with reading():
-            return self.connection.execute(query, (topic, stop)).fetchall()  # type: ignore[return-value]
-
-    def close(self) -> None:
-        self.connection.close()
-
-
-Rows = SQLiteRows | PostgresRows
+    def max_position(self) -> int: ...
+    def pages(self, after: int, stop: int) -> Iterator[Page]: ...
+    def of_topic(self, topic: str, stop: int, last: bool = False) -> list[tuple[int, bytes]]: ...
+    def close(self) -> None: ...
 
 
 def open_rows(source: "str | Ledger") -> Rows:
@@ -148,6 +104,8 @@ def open_rows(source: "str | Ledger") -> Rows:
         env = environment_for(source)
         shown = redact_password(source)
     if env["PERSISTENCE_MODULE"] == "eventsourcing.postgres":
+        from audit.postgres_rows import PostgresRows
+
         return PostgresRows(env, shown)
     return SQLiteRows(env["SQLITE_DBNAME"])
 

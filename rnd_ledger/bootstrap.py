@@ -1,13 +1,11 @@
 """The one place that wires the ledger to its store (Cosmic Python's bootstrap)."""
 
-import sqlite3
 import time
 
-import psycopg
 from eventsourcing.persistence import PersistenceError
-from psycopg import sql
 
 from domain.ledger import Ledger
+from store.drivers import driver_errors
 from store.url import StoreError, environment_for, redact_password
 
 OPEN_ATTEMPTS = 3
@@ -21,7 +19,7 @@ def open_ledger(url: str) -> Ledger:
             if env["PERSISTENCE_MODULE"] == "eventsourcing.postgres":
                 ensure_schema(env)
             return Ledger(env)
-        except (PersistenceError, psycopg.Error, sqlite3.Error, OSError) as error:
+        except (PersistenceError, OSError, *driver_errors()) as error:
             # Two processes creating a new store at once race on the library's
             # table set-up; the loser finds the tables there on a second try.
             if attempt < OPEN_ATTEMPTS and isinstance(error, PersistenceError):
@@ -38,6 +36,9 @@ def ensure_schema(env: dict[str, str]) -> None:
     schema = env["POSTGRES_SCHEMA"]
     if schema == "public":
         return
+    import psycopg  # here: only a PostgreSQL store needs the driver
+    from psycopg import sql
+
     with psycopg.connect(
         dbname=env["POSTGRES_DBNAME"],
         host=env["POSTGRES_HOST"],

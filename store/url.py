@@ -6,10 +6,12 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from eventsourcing.utils import get_topic
 
-from store.recorders import PostgresLedgerRecorder, SQLiteLedgerRecorder
+from store.recorders import SQLiteLedgerRecorder
 
 DEFAULT_STORE = "sqlite:///rnd-ledger.db"
 STORE_ENV = "RND_LEDGER_STORE"
+# By name, not by class: importing the class would load psycopg for every store.
+POSTGRES_RECORDER_TOPIC = "store.postgres_recorder:PostgresLedgerRecorder"
 
 
 class StoreError(Exception):
@@ -57,7 +59,7 @@ def environment_for(url: str) -> dict[str, str]:
             "POSTGRES_SCHEMA": query.get("schema", ["public"])[0],
             "POSTGRES_CONNECT_TIMEOUT": "5",
             "POSTGRES_LOCK_TIMEOUT": "60",
-            "PROCESS_RECORDER_TOPIC": get_topic(PostgresLedgerRecorder),
+            "PROCESS_RECORDER_TOPIC": POSTGRES_RECORDER_TOPIC,
         }
     raise StoreError(
         f"unknown store URL scheme {parts.scheme!r} in {redact_password(url)!r}: "

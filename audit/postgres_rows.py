@@ -1,0 +1,65 @@
+"""Reading a PostgreSQL store's rows for the chain (see audit/rows.py).
+
+Its own module so that only a PostgreSQL store imports psycopg.
+"""
+
+from collections.abc import Iterator
+
+import psycopg
+from psycopg import sql
+
+from audit.rows import POSTGRES_PAGE, POSTGRES_TABLE, Page, reading
+from store.url import StoreError
+
+
+class PostgresRows:
+    hex_ids = False
+    gaps_mean_deletion = False  # bigserial skips the ids of rolled-back inserts
+
+    def __init__(self, env: dict[str, str], shown_url: str) -> None:
+        try:
+            self.connection = psycopg.connect(
+                dbname=env["POSTGRES_DBNAME"],
+                host=env["POSTGRES_HOST"],
+                port=int(env["POSTGRES_PORT"]),
+                user=env["POSTGRES_USER"],
+                password=env.get("POSTGRES_PASSWORD") or None,
+                connect_timeout=int(env.get("POSTGRES_CONNECT_TIMEOUT") or 5),
+            )
+            self.connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        except psycopg.Error as error:
+            reason = str(error).strip().splitlines()[0] if str(error).strip() else "error"
+            raise StoreError(f"cannot open store {shown_url}: {reason}") from None
+        self.table = sql.SQL("{}.{}").format(
+            sql.Identifier(env.get("POSTGRES_SCHEMA") or "public"), sql.Identifier(POSTGRES_TABLE)
+        )
+
+    def max_position(self) -> int:
+        query = sql.SQL("SELECT MAX(notification_id) FROM {}").format(self.table)
+        with reading():
+            return self.connection.execute(query).fetchone()[0] or 0  # type: ignore[index]
+
+    def pages(self, after: int, stop: int) -> Iterator[Page]:
+        query = sql.SQL(
+            "SELECT notification_id, uuid_send(originator_id), originator_version, topic, state "
+            "FROM {} WHERE notification_id > %s AND notification_id <= %s "
+            "ORDER BY notification_id"
+        ).format(self.table)
+        with reading(), self.connection.cursor("audit_scan", binary=True) as cursor:
+            cursor.itersize = POSTGRES_PAGE
+            cursor.execute(query, (after, stop))
+            while page := cursor.fetchmany(POSTGRES_PAGE):
+                yield page
+
+    def of_topic(self, topic: str, stop: int, last: bool = False) -> list[tuple[int, bytes]]:
+        query = sql.SQL(
+            "SELECT notification_id, state FROM {} WHERE topic = %s AND notification_id <= %s "
+        ).format(self.table)
+        query += sql.SQL(
+            "ORDER BY notification_id DESC LIMIT 1" if last else "ORDER BY notification_id"
+        )
+        with reading():
+            return self.connection.execute(query, (topic, stop)).fetchall()  # type: ignore[return-value]
+
+    def close(self) -> None:
+        self.connection.close()
