@@ -74,18 +74,23 @@ class WriteAhead(Generic[Work]):
         False: it lost a race with another writer; the aggregate cache is
         dropped (it holds state decided on the failed write), and the caller
         does the batch again, then anything it decided after it. None: no write
-        was in flight. Any other failure drops the cache and is raised."""
-        in_flight, self.in_flight = self.in_flight, None
+        was in flight. Any other failure drops the cache and is raised. An
+        interrupt (Ctrl-C) while waiting leaves the write in flight, so that
+        `abandon`, or a second `settle`, still waits for it and accounts for it."""
+        in_flight = self.in_flight
         if in_flight is None:
             return None
         try:
             in_flight.future.result()
         except ConcurrentWrite:
+            self.in_flight = None
             self.ledger.forget_all()
             return Settled(in_flight.work, False)
-        except BaseException:
+        except Exception:
+            self.in_flight = None
             self.ledger.forget_all()
             raise
+        self.in_flight = None
         in_flight.unit.release()
         return Settled(in_flight.work, True)
 

@@ -1,12 +1,16 @@
 """Batch N+1 is decided while batch N is written (consumers/pipeline.py): the
 outcomes and the history must be those of deciding and writing one by one."""
 
+import os
+import signal
+import threading
 from typing import Any
 
 import pytest
+from eventsourcing.persistence import Tracking
 
 from consumers.intake import Intake, Outcome
-from consumers.pipeline import Batch, PipelinedIntake
+from consumers.pipeline import Batch, PipelinedIntake, WriteAhead
 from contract.policy import load_policy
 from contract.screen import screen
 from rnd_ledger.bootstrap import open_ledger
@@ -115,3 +119,30 @@ def test_a_batch_that_loses_a_race_is_done_again_and_so_is_the_next(store_url):
     assert reasons(outcomes)[::4][:4] == ["duplicate", "accepted", "duplicate", "over_disbursement"]
     assert reasons(outcomes)[-4] == "accepted"
     assert len(history(ledger)) == len(raws) - 3  # + the rival's award - 2 duplicates - 2 rejected
+
+
+def test_an_interrupt_while_waiting_for_a_write_leaves_it_for_abandon(ledger, intake):
+    """Ctrl-C during `settle`: the write still runs, so `abandon` must wait for
+    it (and a caller still sees its work), not forget it was in flight."""
+    go_on = threading.Event()
+    insert_events = ledger.recorder.insert_events
+
+    def slow_insert(*args: Any, **kwargs: Any) -> Any:
+        go_on.wait(10)
+        return insert_events(*args, **kwargs)
+
+    ledger.recorder.insert_events = slow_insert
+    ahead: WriteAhead[str] = WriteAhead(ledger)
+    messages, _, screened = batches_of(messages_across_batches(), 4)[0]
+    unit = ahead.begin()
+    intake.decide_all(unit, messages, screened)
+    ahead.start(unit, [Tracking("test.jsonl", 4)], "batch 1")
+    threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT)).start()
+    with pytest.raises(KeyboardInterrupt):
+        ahead.settle()
+    assert ahead.work == "batch 1", "the write is still in flight"
+    go_on.set()
+    ahead.abandon()
+    ahead.close()
+    assert ledger.resume_point("test.jsonl") == 4, "abandon waited for the write"
+    assert not ledger.cache and not ledger.unsaved
