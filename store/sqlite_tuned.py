@@ -24,24 +24,31 @@ CACHE_KIB = 64 * 1024
 NEW_FILE_PAGE_BYTES = 16 * 1024
 
 
-def give_new_file_big_pages(db_name: str) -> None:
+def give_new_file_big_pages(db_name: str, lock_timeout: float) -> None:
     """Fix the page size of a database file that does not exist yet (or is
-    empty); once a file is in WAL mode its page size can no longer change."""
+    empty); once a file is in WAL mode its page size can no longer change.
+    Best effort: if this fails (another process is creating the same file,
+    a read-only place), the library's own connection opens or reports it."""
     path = Path(db_name)
     if path.exists() and path.stat().st_size > 0:
         return
-    connection = sqlite3.connect(db_name)
     try:
-        connection.execute(f"PRAGMA page_size={NEW_FILE_PAGE_BYTES}")
-        connection.execute("PRAGMA journal_mode=WAL")
-    finally:
-        connection.close()
+        connection = sqlite3.connect(db_name, uri=True, timeout=lock_timeout)
+        try:
+            connection.execute(f"PRAGMA page_size={NEW_FILE_PAGE_BYTES}")
+            connection.execute("PRAGMA journal_mode=WAL")
+        finally:
+            connection.close()
+    except sqlite3.Error:
+        return
 
 
 class TunedSQLiteConnectionPool(sqlite.SQLiteConnectionPool):
     def _create_connection(self) -> sqlite.SQLiteConnection:
         if not self.is_sqlite_memory_mode:
-            give_new_file_big_pages(self.db_name)
+            give_new_file_big_pages(
+                self.db_name, self.lock_timeout or sqlite.SQLITE3_DEFAULT_LOCK_TIMEOUT
+            )
         connection = super()._create_connection()
         raw = connection._sqlite_conn
         raw.execute("PRAGMA synchronous=NORMAL")

@@ -4,7 +4,7 @@ import sqlite3
 from pathlib import Path
 
 from domain.ledger import Ledger
-from store.sqlite_tuned import NEW_FILE_PAGE_BYTES
+from store.sqlite_tuned import NEW_FILE_PAGE_BYTES, give_new_file_big_pages
 from store.url import environment_for
 
 
@@ -39,3 +39,14 @@ def test_an_existing_file_keeps_its_page_size(tmp_path: Path) -> None:
     connection.close()
     open_ledger(path)
     assert page_size_and_journal(path) == (4096, "wal")
+
+
+def test_a_page_size_that_cannot_be_set_does_not_stop_the_ledger(tmp_path: Path) -> None:
+    path = tmp_path / "locked.db"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # another process creating the file right now
+    give_new_file_big_pages(str(path), lock_timeout=0.1)  # gives up quietly
+    holder.execute("ROLLBACK")
+    holder.close()
+    open_ledger(path)
+    assert page_size_and_journal(path)[1] == "wal"
