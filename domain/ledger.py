@@ -50,6 +50,7 @@ class Ledger(Application):
         # hand or in a writer thread): their cached state is ahead of the store,
         # so they are never evicted. Counted per unit that touched them.
         self.unsaved: Counter[SubjectKey] = Counter()
+        self.forgotten = 0  # how many times `forget_all` ran: older units are void
 
     def construct_transcoder(self) -> Transcoder:
         return PlainJSONTranscoder()
@@ -107,8 +108,11 @@ class Ledger(Application):
             self.cache.pop(key, None)
 
     def forget_all(self) -> None:
+        """Drop every cached aggregate, and with them what any unit in hand
+        counted as unsaved: those units are void (`UnitOfWork.release`)."""
         self.cache.clear()
         self.unsaved.clear()
+        self.forgotten += 1
 
     def begin(self, after: "UnitOfWork | None" = None) -> "UnitOfWork":
         """A new unit; `after` is a unit decided before it whose write may not
@@ -125,6 +129,7 @@ class UnitOfWork:
         self.index: dict[str, IndexedEvent] = {}
         self.earlier = earlier  # the index of a unit decided before, perhaps unwritten
         self.touched: set[SubjectKey] = set()
+        self.forgotten = ledger.forgotten
         # One recording time per batch: it is written in one transaction.
         self.recorded_at = datetime.now(UTC).isoformat()
 
@@ -202,13 +207,16 @@ class UnitOfWork:
             raise ConcurrentWrite(str(error)) from error
 
     def release(self) -> None:
-        """Written (or dropped): the store now holds what the cache holds."""
+        """Written (or dropped): the store now holds what the cache holds.
+        After a `forget_all` the counts are no longer this unit's to lower: a
+        unit decided since may have counted the same subjects."""
         unsaved = self.ledger.unsaved
-        for key in self.touched:  # Counter's -= rescans every key it holds
-            if unsaved[key] > 1:
-                unsaved[key] -= 1
-            else:
-                unsaved.pop(key, None)  # absent if `forget_all` ran since
+        if self.forgotten == self.ledger.forgotten:
+            for key in self.touched:  # Counter's -= rescans every key it holds
+                if unsaved[key] > 1:
+                    unsaved[key] -= 1
+                else:
+                    unsaved.pop(key, None)
         self.touched = set()
 
     def rollback(self) -> None:

@@ -83,3 +83,16 @@ def test_lookups_of_thousands_of_keys_find_exactly_the_stored_ones(ledger) -> No
     ids = [unit.index[f"E{n}"].originator_id for n in range(0, 1_200, 3)]
     events = ledger.recorder.select_events_of([UUID(hex_id) for hex_id in ids])
     assert sorted(e.originator_id.hex for e in events) == sorted(ids)
+
+
+def test_a_unit_released_after_forget_all_leaves_newer_counts_alone(ledger) -> None:
+    key = subject_key("GrantAwarded", "G-1")
+    stale = ledger.begin()
+    stale.accept(fact("E1", "GrantAwarded", AWARD))
+    ledger.forget_all()  # e.g. the write before `stale` lost a race
+    newer = ledger.begin()
+    newer.accept(fact("E1", "GrantAwarded", AWARD))
+    stale.release()
+    assert ledger.unsaved[key] == 1, "the newer unit's subject stays pinned in the cache"
+    newer.commit()
+    assert not ledger.unsaved
