@@ -2,6 +2,8 @@
 mapper (the hot path); what it stores must be what the library would have
 stored, and replaying it must give the aggregate the writer had."""
 
+import sqlite3
+from typing import Any
 from uuid import UUID
 
 import orjson
@@ -10,6 +12,9 @@ from eventsourcing.persistence import StoredEvent
 from domain.facts import Fact
 from domain.grant import Grant
 from domain.ledger import subject_key
+from rnd_ledger.bootstrap import open_ledger
+from store.recorders import ROWS_PER_INSERT
+from store.sqlite_tuned import TunedSQLiteConnectionPool
 
 AWARD = {
     "researcher_id": "R-1",
@@ -96,3 +101,37 @@ def test_a_unit_released_after_forget_all_leaves_newer_counts_alone(ledger) -> N
     assert ledger.unsaved[key] == 1, "the newer unit's subject stays pinned in the cache"
     newer.commit()
     assert not ledger.unsaved
+
+
+def accept_many_and_check_order(ledger) -> None:
+    count = 2 * ROWS_PER_INSERT + 345
+    unit = ledger.begin()
+    for n in range(count):
+        unit.accept(fact(f"E{n}", "GrantAwarded", AWARD, subject=f"G-{n:05}"[::-1]))
+    unit.commit()
+    stored = ledger.recorder.select_notifications(1, count + 1)
+    assert [orjson.loads(n.state)["event_id"] for n in stored] == [f"E{n}" for n in range(count)]
+    assert len(ledger.find_event_ids([f"E{n}" for n in range(count)])) == count
+
+
+def test_a_batch_of_many_statements_keeps_its_order(ledger) -> None:
+    """SQLite rows go in statements of up to ROWS_PER_INSERT rows; positions
+    must still follow the batch (PostgreSQL: one statement, likewise)."""
+    accept_many_and_check_order(ledger)
+
+
+def test_fewer_parameters_allowed_means_smaller_statements(sqlite_url, monkeypatch) -> None:
+    """A SQLite built with the old limit of 999 parameters per statement."""
+    create = TunedSQLiteConnectionPool._create_connection
+
+    def limited(pool: TunedSQLiteConnectionPool) -> Any:
+        connection = create(pool)
+        connection._sqlite_conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)
+        return connection
+
+    monkeypatch.setattr(TunedSQLiteConnectionPool, "_create_connection", limited)
+    ledger = open_ledger(sqlite_url)
+    try:
+        accept_many_and_check_order(ledger)
+    finally:
+        ledger.close()
