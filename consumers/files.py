@@ -24,6 +24,7 @@ BATCH_BYTES = 64 * 1024 * 1024  # a batch of huge (rejected) lines stays bounded
 IDENTITY_BYTES = 64 * 1024
 LONG_INPUT_BYTES = 8 * 1024 * 1024  # more than a batch or two: start the screening worker
 STDIN = "-"
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 class InputError(Exception):
@@ -39,17 +40,33 @@ class Progress:
 
 
 def open_input(path: str) -> BinaryIO:
+    """The input as bytes; InputError if it cannot be read or is not UTF-8."""
     if path == STDIN:
-        return sys.stdin.buffer
+        return refuse_utf16(sys.stdin.buffer, "standard input")
     try:
         if path.endswith(".gz"):
             handle: BinaryIO = gzip.open(path, "rb")  # type: ignore[assignment]
             handle.peek(1)  # type: ignore[attr-defined]  # fail now on a non-gzip file
-            return handle
-        return open(path, "rb")
+        else:
+            handle = open(path, "rb")
+        return refuse_utf16(handle, path)
     except (OSError, EOFError) as error:
         reason = getattr(error, "strerror", None) or str(error)
         raise InputError(f"cannot read {path}: {reason}") from None
+
+
+def refuse_utf16(handle: BinaryIO, name: str) -> BinaryIO:
+    """A UTF-16 file (what Windows PowerShell 5 writes with `>`) would make
+    every line a malformed_json rejection; say so once, and how to fix it."""
+    head = handle.peek(2)[:2] if hasattr(handle, "peek") else b""
+    if head in UTF16_BOMS:
+        if handle is not sys.stdin.buffer:
+            handle.close()
+        raise InputError(
+            f"{name} is UTF-16 text (it starts with a UTF-16 byte order mark); JSON lines "
+            "must be UTF-8: convert it first, e.g. iconv -f UTF-16 -t UTF-8 IN > OUT.jsonl"
+        )
+    return handle
 
 
 def input_name(path: str) -> str | None:

@@ -20,6 +20,7 @@ from contract.types import Id
 UNREADABLE = (msgspec.DecodeError, UnicodeDecodeError, RecursionError)
 RFC3339 = r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$"
 MAX_MESSAGE_BYTES = 64 * 1024
+UTF8_BOM = b"\xef\xbb\xbf"
 
 
 class ContractViolation(Exception):
@@ -71,7 +72,11 @@ def printable(text: str) -> str:
 
 
 def parse_envelope(raw: bytes) -> Envelope:
-    """Checks (1) malformed_json and (2) the envelope's schema."""
+    """Checks (1) malformed_json and (2) the envelope's schema. A UTF-8 byte
+    order mark before the JSON (Windows tools write one at the start of a
+    file) is ignored, as RFC 8259 allows; the SHA-256 stays that of the bytes
+    received."""
+    raw = raw.removeprefix(UTF8_BOM)
     if len(raw) > MAX_MESSAGE_BYTES:
         raise ContractViolation(
             "schema_invalid", f"message: {len(raw)} bytes, over the {MAX_MESSAGE_BYTES}-byte limit"
@@ -162,7 +167,7 @@ def readable_envelope(raw: bytes) -> dict[str, str]:
     Only short, printable strings that do not look like personal data are kept.
     """
     try:
-        document = msgspec.json.decode(raw)
+        document = msgspec.json.decode(raw.removeprefix(UTF8_BOM))
     except UNREADABLE:
         return {}
     if not isinstance(document, dict):

@@ -105,10 +105,12 @@ def test_export_then_ingest_gives_the_same_history(sample_file, tmp_path, sqlite
             "cannot read policy",
         ),
         (["schema", "Nope"], "unknown event type"),
+        (["ingest", "utf16.jsonl", "--store", "sqlite:///x.db"], "must be UTF-8: convert it"),
     ],
 )
 def test_configuration_errors_exit_2_with_one_line(tmp_path, args, message):
     (tmp_path / "x").write_text("")
+    (tmp_path / "utf16.jsonl").write_text('{"event_id": "E1"}\n', encoding="utf-16")
     result = subprocess.run(
         [sys.executable, "-m", "rnd_ledger.cli", *args],
         capture_output=True,

@@ -91,3 +91,22 @@ def test_a_batch_is_cut_short_by_size_as_well(tmp_path, intake, monkeypatch):
     ingest_file(intake, str(path), summary, on_progress=seen.append)
     assert summary.accepted == 20
     assert len(seen) >= 5  # about 4 lines per 1,000-byte batch
+
+
+def test_a_utf8_byte_order_mark_is_ignored(tmp_path, ledger, intake):
+    """Windows tools start a UTF-8 file with a BOM; RFC 8259 lets a parser
+    ignore it. The message's SHA-256 stays that of the bytes received."""
+    path = tmp_path / "windows.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + jsonl(sample(2)).replace(b"\n", b"\r\n"))
+    summary = Summary()
+    ingest_file(intake, str(path), summary)
+    assert (summary.accepted, dict(summary.rejected)) == (4, {})
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_a_utf16_file_is_refused_whole_with_what_to_do(tmp_path, ledger, intake, codec):
+    path = tmp_path / "powershell.jsonl"
+    path.write_bytes(("\ufeff" + jsonl(sample(2)).decode()).encode(codec))  # BOM first
+    with pytest.raises(InputError, match="UTF-16 .* iconv -f UTF-16 -t UTF-8"):
+        ingest_file(intake, str(path), Summary())
+    assert history(ledger) == [] and rejection_count(ledger) == 0
