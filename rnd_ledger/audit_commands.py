@@ -9,7 +9,7 @@ from audit.rows import open_rows
 from audit.seal import format_seal, parse_seal, record_seal
 from audit.verify import Progress, Result, verify
 from rnd_ledger.arguments import add_store
-from rnd_ledger.bootstrap import open_ledger
+from rnd_ledger.bootstrap import open_existing_ledger, open_ledger
 from rnd_ledger.errors import CommandError
 from rnd_ledger.output import status
 from store.url import environment_for, store_url
@@ -49,7 +49,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run_seal(args: argparse.Namespace) -> int:
-    ledger = open_ledger(store_url(args.store))
+    ledger = open_existing_ledger(store_url(args.store))
     try:
         position, head = record_seal(ledger)
     except MalformedRecord as error:

@@ -1,6 +1,9 @@
 """The one place that wires the ledger to its store (Cosmic Python's bootstrap)."""
 
+import sqlite3
 import time
+from contextlib import closing
+from pathlib import Path
 
 from eventsourcing.persistence import PersistenceError
 
@@ -18,11 +21,16 @@ def open_ledger(url: str) -> Ledger:
         try:
             if env["PERSISTENCE_MODULE"] == "eventsourcing.postgres":
                 ensure_schema(env)
+            else:
+                refuse_foreign_sqlite(env["SQLITE_DBNAME"])
             return Ledger(env)
         except (PersistenceError, OSError, *driver_errors()) as error:
             # Two processes creating a new store at once race on the library's
-            # table set-up; the loser finds the tables there on a second try.
-            if attempt < OPEN_ATTEMPTS and isinstance(error, PersistenceError):
+            # table set-up (or on the schema); the loser finds them there on a
+            # second try.
+            if attempt < OPEN_ATTEMPTS and (
+                isinstance(error, PersistenceError) or "unique constraint" in str(error)
+            ):
                 time.sleep(0.2 * attempt)
                 continue
             text = str(error).strip()
@@ -31,11 +39,20 @@ def open_ledger(url: str) -> Ledger:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def open_existing_ledger(url: str) -> Ledger:
+    """For commands that only read: a mistyped SQLite path is an error, not
+    a new, empty store that makes the command report nothing."""
+    path = environment_for(url).get("SQLITE_DBNAME")
+    if path and not Path(path).is_file():
+        raise StoreError(f"store {path!r} does not exist: check --store, or ingest events first")
+    return open_ledger(url)
+
+
 def ensure_schema(env: dict[str, str]) -> None:
-    """Create the PostgreSQL schema named in the URL (`?schema=`) if it is missing."""
-    schema = env["POSTGRES_SCHEMA"]
-    if schema == "public":
-        return
+    """Connect once directly, so that a wrong host, port or database is said
+    at once and plainly (the library's pool retries for seconds, then says
+    only that it got no connection), and create the schema named in the URL
+    (`?schema=`) if it is missing."""
     import psycopg  # here: only a PostgreSQL store needs the driver
     from psycopg import sql
 
@@ -48,4 +65,36 @@ def ensure_schema(env: dict[str, str]) -> None:
         connect_timeout=int(env["POSTGRES_CONNECT_TIMEOUT"]),
         autocommit=True,
     ) as connection:
-        connection.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+        schema = env["POSTGRES_SCHEMA"]
+        if schema != "public":
+            connection.execute(
+                sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema))
+            )
+
+
+LEDGER_TABLES = {"stored_events", "tracking", "event_ids"}
+STORED_EVENT_COLUMNS = {"originator_id", "originator_version", "topic", "state"}
+TABLES_QUERY = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+
+
+def refuse_foreign_sqlite(path: str) -> None:
+    """A SQLite file that holds other tables is another application's
+    database: adding the ledger's tables to it would mix the two."""
+    if not Path(path).is_file() or Path(path).stat().st_size == 0:
+        return
+    uri = Path(path).resolve().as_uri() + "?mode=ro"
+    with closing(sqlite3.connect(uri, uri=True)) as connection:
+        tables = {row[0] for row in connection.execute(TABLES_QUERY)}
+        columns = {row[1] for row in connection.execute("PRAGMA table_info(stored_events)")}
+    others = sorted(tables - LEDGER_TABLES)
+    if others and not tables & LEDGER_TABLES:
+        shown = ", ".join(others[:5]) + (", ..." if len(others) > 5 else "")
+        raise StoreError(
+            f"{path} is a SQLite database of another application (tables: {shown}), not a "
+            "ledger: give --store a new file, or one rnd-ledger made"
+        )
+    if "stored_events" in tables and not STORED_EVENT_COLUMNS <= columns:
+        raise StoreError(
+            f"{path} has a stored_events table that rnd-ledger did not make (columns: "
+            f"{', '.join(sorted(columns))}): give --store a new file, or one rnd-ledger made"
+        )

@@ -5,6 +5,7 @@ that adds its subparser and sets `handler`; this file only lists them.
 """
 
 import argparse
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -72,24 +73,47 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     args = build_parser().parse_args(argv)
     try:
-        return int(args.handler(args))
+        code = int(args.handler(args))
+        sys.stdout.flush()  # a full disk or closed pipe shows here, not at exit
+        return code
     except (StoreError, PolicyError, InputError, CommandError) as error:
         print(f"rnd-ledger: {error}", file=sys.stderr)
         return 2
     except PersistenceError as error:  # e.g. disk full, or the database went away mid-run
-        lines = str(error).strip().splitlines()
-        print(
-            f"rnd-ledger: the store could not be written or read "
-            f"({lines[0] if lines else type(error).__name__}); committed batches are kept: "
-            "free disk space or restore the database, then re-run to resume",
-            file=sys.stderr,
-        )
+        print(f"rnd-ledger: {store_failure(error)}", file=sys.stderr)
+        return 2
+    except OSError as error:  # writing the output: a full disk, a directory, no permission
+        if error.filename is None:
+            discard_stdout()
+        where = f"{error.filename}: " if error.filename is not None else "writing the output: "
+        print(f"rnd-ledger: {where}{error.strerror or error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(
             "rnd-ledger: interrupted; committed batches are kept, re-run to resume", file=sys.stderr
         )
         return 130
+
+
+def store_failure(error: PersistenceError) -> str:
+    """One line on a store that failed mid-run, with what to do about it."""
+    lines = str(error).strip().splitlines()
+    reason = lines[0] if lines else type(error).__name__
+    if "readonly" in reason or "read-only" in reason:
+        advice = "check that you may write the store file and its directory"
+    else:
+        advice = "free disk space or restore the database"
+    return (
+        f"the store could not be written or read ({reason}); committed batches are kept: "
+        f"{advice}, then re-run to resume"
+    )
+
+
+def discard_stdout() -> None:
+    """Point stdout at /dev/null, so that the exit's flush of what could not
+    be written does not print a second error (Python's advice for pipes)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """`--store URL` → the eventsourcing environment that opens that store."""
 
 import os
+import re
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -12,6 +13,8 @@ DEFAULT_STORE = "sqlite:///rnd-ledger.db"
 STORE_ENV = "RND_LEDGER_STORE"
 # By name, not by class: importing the class would load psycopg for every store.
 POSTGRES_RECORDER_TOPIC = "store.postgres_recorder:PostgresLedgerRecorder"
+# eventsourcing puts the schema into its SQL unquoted: only plain identifiers.
+SCHEMA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 
 
 class StoreError(Exception):
@@ -48,15 +51,26 @@ def environment_for(url: str) -> dict[str, str]:
                 f"store URL {redact_password(url)!r} needs a host and a database: "
                 "postgresql://user:password@host:port/dbname"
             )
-        query = parse_qs(parts.query)
+        try:
+            port = parts.port or 5432
+        except ValueError:
+            raise StoreError(
+                f"store URL {redact_password(url)!r} has a port that is not 1-65535"
+            ) from None
+        schema = parse_qs(parts.query).get("schema", ["public"])[0]
+        if not SCHEMA_NAME.fullmatch(schema):
+            raise StoreError(
+                f"schema {schema!r} in the store URL: use letters, digits and _ "
+                "(starting with a letter or _), at most 63 characters"
+            )
         return {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
             "POSTGRES_DBNAME": unquote(database),
             "POSTGRES_HOST": parts.hostname,
-            "POSTGRES_PORT": str(parts.port or 5432),
+            "POSTGRES_PORT": str(port),
             "POSTGRES_USER": unquote(parts.username or "postgres"),
             "POSTGRES_PASSWORD": unquote(parts.password or ""),
-            "POSTGRES_SCHEMA": query.get("schema", ["public"])[0],
+            "POSTGRES_SCHEMA": schema,
             "POSTGRES_CONNECT_TIMEOUT": "5",
             "POSTGRES_LOCK_TIMEOUT": "60",
             "PROCESS_RECORDER_TOPIC": POSTGRES_RECORDER_TOPIC,
