@@ -118,7 +118,9 @@ def ingest_file(
                 if on_progress:
                     on_progress(Progress(label, batch[-1].origin["line"], position(handle), size))
         except (OSError, EOFError) as error:
-            raise InputError(f"cannot read {path} after line {summary.total}: {error}") from None
+            kept = intake.ledger.resume_point(name) if name else 0
+            where = f" (lines 1-{kept:,} are recorded; a re-run resumes after them)" if kept else ""
+            raise InputError(f"cannot read {path}: {error}{where}") from None
     return resume
 
 

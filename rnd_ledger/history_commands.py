@@ -11,7 +11,8 @@ from contract.payloads import PAYLOAD_TYPES
 from contract.schema import all_schemas, render
 from domain.history import accepted_facts, contract_form, rejections
 from rnd_ledger.arguments import add_store
-from rnd_ledger.bootstrap import open_ledger
+from rnd_ledger.bootstrap import open_existing_ledger
+from rnd_ledger.errors import CommandError
 from rnd_ledger.output import status, table
 from store.url import store_url
 
@@ -47,7 +48,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run_rejections(args: argparse.Namespace) -> int:
-    records = list(rejections(open_ledger(store_url(args.store))))
+    records = list(rejections(open_existing_ledger(store_url(args.store))))
     if args.format == "json":
         sys.stdout.buffer.write(orjson.dumps(records, option=orjson.OPT_INDENT_2) + b"\n")
         return 0
@@ -71,13 +72,18 @@ def run_rejections(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    ledger = open_ledger(store_url(args.store))
+    ledger = open_existing_ledger(store_url(args.store))
     target: IO[bytes]
-    with open(args.out, "wb") if args.out != "-" else nullcontext(sys.stdout.buffer) as target:
-        count = 0
-        for _, state in accepted_facts(ledger):
-            target.write(orjson.dumps(contract_form(state)) + b"\n")
-            count += 1
+    try:
+        with open(args.out, "wb") if args.out != "-" else nullcontext(sys.stdout.buffer) as target:
+            count = 0
+            for _, state in accepted_facts(ledger):
+                target.write(orjson.dumps(contract_form(state)) + b"\n")
+                count += 1
+    except OSError as error:
+        if args.out == "-":
+            raise  # stdout: the entry point says so
+        raise CommandError(f"cannot write the export to {args.out}: {error.strerror}") from None
     if args.out != "-":
         status(f"Exported {count:,} accepted events to {args.out}")
     return 0

@@ -7,11 +7,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from audit.seal import ChainFollower, format_seal
-from consumers.files import BATCH_LINES, Progress, ingest_file
+from consumers.files import BATCH_LINES, STDIN, Progress, ingest_file, open_input
 from consumers.intake import Intake, Summary
 from contract.policy import load_policy
 from rnd_ledger.arguments import add_policy, add_store, positive_int
 from rnd_ledger.bootstrap import open_ledger
+from rnd_ledger.errors import CommandError
 from rnd_ledger.output import status, table
 from store.url import redact_password, store_url
 
@@ -67,8 +68,10 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     url = store_url(args.store)
+    check_inputs(args.files)
+    policy = load_policy(args.policy)  # every configuration error before the store is made
     ledger = open_ledger(url)
-    intake = Intake(ledger, load_policy(args.policy))
+    intake = Intake(ledger, policy)
     summary = Summary()
     chain = None if args.no_seal else ChainFollower(ledger)
     started = time.monotonic()
@@ -77,7 +80,12 @@ def run(args: argparse.Namespace) -> int:
             before = summary.total
             done = batch_done(ProgressLine(), chain)
             resumed = ingest_file(intake, path, summary, args.source, done, args.batch_size)
-            skipped = f" (lines 1-{resumed:,} were recorded by an earlier run)" if resumed else ""
+            skipped = (
+                f" (lines 1-{resumed:,} were recorded by an earlier run; "
+                "to re-send corrected lines, put them in a new file or pipe them to -)"
+                if resumed
+                else ""
+            )
             status(f"{path}: {summary.total - before:,} messages read{skipped}")
         elapsed = time.monotonic() - started
         sealed = None if chain is None else chain.seal()
@@ -85,6 +93,16 @@ def run(args: argparse.Namespace) -> int:
     if sealed:
         print(f"Sealed {format_seal(*sealed)}")
     return 0
+
+
+def check_inputs(paths: list[str]) -> None:
+    """Every input readable before anything is stored: a typo in the last of
+    several files should not leave the first ones ingested without a summary."""
+    if paths.count(STDIN) > 1:
+        raise CommandError("standard input (-) can be read only once: name it once")
+    for path in paths:
+        if path != STDIN:
+            open_input(path).close()
 
 
 def batch_done(

@@ -166,8 +166,9 @@ def run_consume(args: argparse.Namespace) -> int:
             "rejected messages would come back forever"
         )
     url = store_url(args.store)
+    policy = load_policy(args.policy)  # every configuration error before the store is made
     ledger = open_ledger(url)
-    intake = Intake(ledger, load_policy(args.policy))
+    intake = Intake(ledger, policy)
     quiet_kafka_log(status)
     settings = ConsumeSettings(
         bootstrap_servers=args.bootstrap_servers,

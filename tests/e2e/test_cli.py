@@ -2,8 +2,10 @@
 
 import gzip
 import json
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 
 import pytest
 
@@ -106,11 +108,20 @@ def test_export_then_ingest_gives_the_same_history(sample_file, tmp_path, sqlite
         ),
         (["schema", "Nope"], "unknown event type"),
         (["ingest", "utf16.jsonl", "--store", "sqlite:///x.db"], "must be UTF-8: convert it"),
+        (["ingest", "-", "-", "--store", "sqlite:///x.db"], "can be read only once"),
+        (["ingest", "x", "y.jsonl", "--store", "sqlite:///x.db"], "cannot read y.jsonl"),
+        (["rejections", "--store", "sqlite:///typo.db"], "'typo.db' does not exist"),
+        (["export", "--store", "sqlite:///other.db", "--out", "."], "another application"),
+        (["ingest", "x", "--store", "postgresql://h:99999/db"], "port that is not 1-65535"),
+        (["ingest", "x", "--store", "postgresql://h/db?schema=a-b;drop"], "schema 'a-b;drop'"),
+        (["demo", "--out", "."], "cannot write the demo data to .: Is a directory"),
     ],
 )
 def test_configuration_errors_exit_2_with_one_line(tmp_path, args, message):
     (tmp_path / "x").write_text("")
     (tmp_path / "utf16.jsonl").write_text('{"event_id": "E1"}\n', encoding="utf-16")
+    with closing(sqlite3.connect(tmp_path / "other.db")) as other:
+        other.execute("CREATE TABLE customers (name TEXT)")
     result = subprocess.run(
         [sys.executable, "-m", "rnd_ledger.cli", *args],
         capture_output=True,
@@ -122,6 +133,21 @@ def test_configuration_errors_exit_2_with_one_line(tmp_path, args, message):
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.stderr
+    assert not (tmp_path / "x.db").exists() and not (tmp_path / "typo.db").exists()
+
+
+def test_a_full_disk_on_stdout_is_one_line(sample_file, sqlite_url):
+    run("ingest", str(sample_file), "--store", sqlite_url)
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "rnd_ledger.cli", "export", "--store", sqlite_url],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    assert result.returncode == 2
+    assert result.stderr == "rnd-ledger: writing the output: No space left on device\n"
 
 
 def test_help_explains_the_commands():
