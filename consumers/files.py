@@ -44,7 +44,7 @@ def open_input(path: str) -> BinaryIO:
     if path == STDIN:
         return refuse_utf16(sys.stdin.buffer, "standard input")
     try:
-        if path.endswith(".gz"):
+        if is_gzip_name(path):
             handle: BinaryIO = gzip.open(path, "rb")  # type: ignore[assignment]
             handle.peek(1)  # type: ignore[attr-defined]  # fail now on a non-gzip file
         else:
@@ -53,6 +53,10 @@ def open_input(path: str) -> BinaryIO:
     except (OSError, EOFError) as error:
         reason = getattr(error, "strerror", None) or str(error)
         raise InputError(f"cannot read {path}: {reason}") from None
+
+
+def is_gzip_name(path: str) -> bool:
+    return path.lower().endswith(".gz")  # UP.JSONL.GZ too
 
 
 def refuse_utf16(handle: BinaryIO, name: str) -> BinaryIO:
@@ -103,7 +107,7 @@ def ingest_file(
     """Ingest one JSONL file, resuming after its last recorded line (returned)."""
     name = input_name(path)
     resume = intake.ledger.resume_point(name) if name else 0
-    size = Path(path).stat().st_size if path != STDIN and not path.endswith(".gz") else None
+    size = Path(path).stat().st_size if path != STDIN and not is_gzip_name(path) else None
     label = "<stdin>" if path == STDIN else Path(path).name
     long_input = size is None or size > LONG_INPUT_BYTES
     with open_input(path) as handle, AheadScreener(start_worker=long_input) as screener:

@@ -12,6 +12,8 @@ from rnd_ledger.errors import CommandError
 from rnd_ledger.output import format_cell, table
 from store.url import store_url
 
+MAX_POSITION = 2**63 - 1  # the stores' positions are signed 64-bit integers
+
 
 def position_of(text: str | None) -> int | None:
     """--position N: a whole number ≥ 0 (checked here for a one-line message)."""
@@ -23,7 +25,7 @@ def position_of(text: str | None) -> int | None:
         raise CommandError(f"--position {text!r} is not a whole number") from None
     if value < 0:
         raise CommandError(f"--position {value} must be 0 or more")
-    return value
+    return min(value, MAX_POSITION)  # beyond any store's last position: all of it
 
 
 def add_cut(parser: argparse.ArgumentParser) -> None:

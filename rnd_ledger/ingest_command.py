@@ -69,6 +69,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     url = store_url(args.store)
     check_inputs(args.files)
+    if args.source is not None and not args.source.strip():
+        raise CommandError("--source is empty: give the agency whose messages these are")
     policy = load_policy(args.policy)  # every configuration error before the store is made
     ledger = open_ledger(url)
     intake = Intake(ledger, policy)

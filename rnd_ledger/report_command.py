@@ -1,12 +1,14 @@
 """`rnd-ledger report`: the self-contained HTML report for policymakers (ko / en)."""
 
 import argparse
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from rnd_ledger.arguments import add_store
 from rnd_ledger.errors import CommandError
+from rnd_ledger.indicators_command import position_of
 from rnd_ledger.output import status
 from store.url import store_url
 
@@ -23,7 +25,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     add_store(report)
     report.add_argument(
-        "--out", default=DEFAULT_OUT, metavar="FILE", help=f"output file (default {DEFAULT_OUT})"
+        "--out",
+        default=DEFAULT_OUT,
+        metavar="FILE",
+        help=f"output file, - for stdout (default {DEFAULT_OUT})",
     )
     report.add_argument(
         "--lang", choices=["ko", "en"], default="ko", help="report language (default ko)"
@@ -34,9 +39,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         metavar="TIMESTAMP",
         help="only events recorded at or before this ISO 8601 time",
     )
-    when.add_argument(
-        "--position", type=int, metavar="N", help="only events stored at positions <= N"
-    )
+    when.add_argument("--position", metavar="N", help="only events stored at positions <= N")
     report.add_argument(
         "--parameters", metavar="FILE", help="policy parameters TOML (default: the shipped one)"
     )
@@ -56,7 +59,7 @@ def compute_indicators(args: argparse.Namespace) -> dict[str, Any]:
         return compute(
             store_url(args.store),
             as_of=args.as_of,
-            position=args.position,
+            position=position_of(args.position),
             parameters_path=args.parameters,
         )
     except ProjectionError as error:
@@ -70,6 +73,9 @@ def run(args: argparse.Namespace) -> int:
     from reports.render import render_report
 
     html = render_report(data, args.lang)
+    if args.out == "-":
+        sys.stdout.write(html)
+        return 0
     out = Path(args.out)
     try:
         out.write_text(html, encoding="utf-8")

@@ -115,6 +115,7 @@ def test_export_then_ingest_gives_the_same_history(sample_file, tmp_path, sqlite
         (["ingest", "x", "--store", "postgresql://h:99999/db"], "port that is not 1-65535"),
         (["ingest", "x", "--store", "postgresql://h/db?schema=a-b;drop"], "schema 'a-b;drop'"),
         (["demo", "--out", "."], "cannot write the demo data to .: Is a directory"),
+        (["ingest", "x", "--source", " ", "--store", "sqlite:///x.db"], "--source is empty"),
     ],
 )
 def test_configuration_errors_exit_2_with_one_line(tmp_path, args, message):
@@ -163,3 +164,14 @@ def test_schema_prints_json_schema(capsys):
     schema = json.loads(capsys.readouterr().out)
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert schema["properties"]["event_type"] == {"const": "GrantAwarded"}
+
+
+def test_a_position_beyond_any_store_means_all_and_report_writes_to_stdout(sample_file, sqlite_url):
+    run("ingest", str(sample_file), "--store", sqlite_url)
+    every = run("indicators", "--store", sqlite_url, "--format", "json")
+    beyond = run("indicators", "--store", sqlite_url, "--format", "json", "--position", "9" * 25)
+    assert beyond.returncode == 0, beyond.stderr
+    assert beyond.stdout == every.stdout
+    report = run("report", "--store", sqlite_url, "--out", "-", "--position", "9" * 25)
+    assert report.returncode == 0, report.stderr
+    assert report.stdout.lower().startswith("<!doctype html")

@@ -110,3 +110,11 @@ def test_a_utf16_file_is_refused_whole_with_what_to_do(tmp_path, ledger, intake,
     with pytest.raises(InputError, match="UTF-16 .* iconv -f UTF-16 -t UTF-8"):
         ingest_file(intake, str(path), Summary())
     assert history(ledger) == [] and rejection_count(ledger) == 0
+
+
+def test_a_gzip_name_in_capitals_is_still_gzip(tmp_path, ledger, intake):
+    path = tmp_path / "FROM_WINDOWS.JSONL.GZ"
+    path.write_bytes(gzip.compress(jsonl(sample(2))))
+    summary = Summary()
+    ingest_file(intake, str(path), summary)
+    assert (summary.accepted, dict(summary.rejected)) == (4, {})
