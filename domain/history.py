@@ -37,7 +37,7 @@ def notifications(
 
 def rejections(ledger: Ledger) -> Iterator[dict[str, Any]]:
     for notification in notifications(ledger, [REJECTION_TOPIC]):
-        state = orjson.loads(notification.state)
+        state = readable_state(notification.id, notification.state)
         yield {
             "position": notification.id,
             "event_id": state.get("event_id"),
@@ -51,10 +51,30 @@ def rejections(ledger: Ledger) -> Iterator[dict[str, Any]]:
         }
 
 
+class UnreadableRecord(Exception):
+    """A stored record that is not the JSON the ledger wrote: the store was altered."""
+
+    def __init__(self, position: int) -> None:
+        super().__init__(
+            f"the record at position {position} is not the JSON the ledger wrote; "
+            "the store may have been altered: run rnd-ledger verify"
+        )
+
+
+def readable_state(position: int, state: bytes) -> dict[str, Any]:
+    try:
+        decoded = orjson.loads(state)
+    except orjson.JSONDecodeError:
+        raise UnreadableRecord(position) from None
+    if not isinstance(decoded, dict):
+        raise UnreadableRecord(position)
+    return decoded
+
+
 def accepted_facts(ledger: Ledger, stop: int | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
     """(position, stored state) of every accepted fact, retractions included."""
     for notification in notifications(ledger, fact_topics(), stop):
-        yield notification.id, orjson.loads(notification.state)
+        yield notification.id, readable_state(notification.id, notification.state)
 
 
 def contract_form(state: dict[str, Any]) -> dict[str, Any]:

@@ -63,6 +63,19 @@ def cut_for(store: Store, as_of: str | None, position: int | None) -> Cut:
     return Cut(upto, tuple(stragglers["position"].to_list()))
 
 
+def decoded(chunk: pl.DataFrame) -> Facts:
+    """A chunk of stored records as fact tables; a record that is not the JSON
+    the ledger wrote means the store was altered, which `verify` pins down."""
+    try:
+        return decode_chunk(chunk)
+    except (pl.exceptions.ComputeError, pl.exceptions.SchemaError) as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else "unreadable"
+        raise ProjectionError(
+            f"a stored record cannot be read ({first}); the store may have been altered: "
+            "run rnd-ledger verify to find it"
+        ) from None
+
+
 def load_facts(
     url: str,
     as_of: str | None = None,
@@ -89,7 +102,7 @@ def load_facts(
     for chunk in prefetched(records(store, after, cut.upto)):
         if cut.excluded:
             chunk = chunk.filter(~pl.col("position").is_in(list(cut.excluded)))
-        added.add(decode_chunk(chunk))
+        added.add(decoded(chunk))
     if added.position:
         for event_type, frame in added.frames.items():
             facts.frames[event_type] = (

@@ -14,6 +14,7 @@ from eventsourcing.persistence import PersistenceError
 
 from consumers.files import InputError
 from contract.policy import PolicyError
+from domain.history import UnreadableRecord
 from rnd_ledger import (
     audit_commands,
     demo_command,
@@ -76,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = int(args.handler(args))
         sys.stdout.flush()  # a full disk or closed pipe shows here, not at exit
         return code
-    except (StoreError, PolicyError, InputError, CommandError) as error:
+    except (StoreError, PolicyError, InputError, CommandError, UnreadableRecord) as error:
         print(f"rnd-ledger: {error}", file=sys.stderr)
         return 2
     except PersistenceError as error:  # e.g. disk full, or the database went away mid-run

@@ -175,3 +175,20 @@ def test_a_position_beyond_any_store_means_all_and_report_writes_to_stdout(sampl
     report = run("report", "--store", sqlite_url, "--out", "-", "--position", "9" * 25)
     assert report.returncode == 0, report.stderr
     assert report.stdout.lower().startswith("<!doctype html")
+
+
+@pytest.mark.parametrize(
+    "command", [["export"], ["indicators", "--no-checkpoint"], ["report", "--out", "r.html"]]
+)
+def test_an_altered_record_is_one_line_pointing_to_verify(sample_file, tmp_path, command):
+    store = tmp_path / "altered.db"
+    run("ingest", str(sample_file), "--store", f"sqlite:///{store}")
+    with closing(sqlite3.connect(store)) as connection, connection:
+        connection.execute(
+            "UPDATE stored_events SET state = CAST('{not json' AS BLOB) WHERE rowid = 1"
+        )
+    result = run(*command, "--store", f"sqlite:///{store}")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("rnd-ledger: ") and "run rnd-ledger verify" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
