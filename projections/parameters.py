@@ -79,11 +79,17 @@ def load_parameters(path: str | None = None) -> Parameters:
     name = "projections/parameters.toml"
     if path:
         try:
-            raw = merge(raw, tomllib.loads(Path(path).read_text("utf-8")))
+            given = tomllib.loads(Path(path).read_text("utf-8"))
         except OSError as error:
             raise ParameterError(f"cannot read parameters file {path}: {error.strerror}") from None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
             raise ParameterError(f"parameters file {path} is not valid TOML: {error}") from None
+        if unknown := unknown_keys(given, raw):
+            raise ParameterError(
+                f"parameters file {path}: unknown key {unknown[0]} (a typo? the keys are "
+                "those of projections/parameters.toml; schemes may be added)"
+            )
+        raw = merge(raw, given)
         name = path
     try:
         return build(raw, name)
@@ -91,9 +97,24 @@ def load_parameters(path: str | None = None) -> Parameters:
         raise ParameterError(f"parameters file {name}: bad or missing value ({error})") from None
 
 
-def _int(value: Any, key: str) -> int:
+def unknown_keys(given: dict[str, Any], known: dict[str, Any], prefix: str = "") -> list[str]:
+    """Keys of a user's file the shipped one does not have: a misspelt key
+    would otherwise be ignored and the default silently used."""
+    found = []
+    for key, value in given.items():
+        path = f"{prefix}{key}"
+        if key not in known:
+            found.append(path)
+        elif isinstance(value, dict) and isinstance(known[key], dict) and path != "schemes":
+            found += unknown_keys(value, known[key], f"{path}.")
+    return found
+
+
+def _int(value: Any, key: str, least: int | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError(f"{key} must be an integer")
+    if least is not None and value < least:
+        raise ValueError(f"{key} must be {least} or more")
     return value
 
 
@@ -101,6 +122,13 @@ def _number(value: Any, key: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError(f"{key} must be a number")
     return value
+
+
+def tolerance(value: Any) -> float:
+    share = _number(value, "at_risk_tolerance")
+    if not 0 <= share <= 1:
+        raise ValueError("at_risk_tolerance must be a share between 0 and 1")
+    return share
 
 
 def build(raw: dict[str, Any], name: str) -> Parameters:
@@ -123,7 +151,7 @@ def build(raw: dict[str, Any], name: str) -> Parameters:
     if window < 2:
         raise ValueError("status.forecast_window_years must be 2 or more")
     return Parameters(
-        early_career_years=_int(definitions["early_career_years"], "early_career_years"),
+        early_career_years=_int(definitions["early_career_years"], "early_career_years", 1),
         stage_evaluation_abolished_on=abolished,
         integrated_evaluation_from=_int(
             definitions["integrated_evaluation_from"], "integrated_evaluation_from"
@@ -131,7 +159,7 @@ def build(raw: dict[str, Any], name: str) -> Parameters:
         young_ladder_from=_int(definitions["young_ladder_from"], "young_ladder_from"),
         schemes={k: _int(v, f"schemes.{k}") for k, v in raw["schemes"].items()},
         forecast_window_years=window,
-        at_risk_tolerance=_number(status["at_risk_tolerance"], "at_risk_tolerance"),
+        at_risk_tolerance=tolerance(status["at_risk_tolerance"]),
         targets=targets,
         file=name,
     )

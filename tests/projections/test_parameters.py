@@ -1,5 +1,6 @@
 """The shipped parameters: the defaults of indicators.md, each with its source."""
 
+import re
 import tomllib
 from datetime import date
 
@@ -55,3 +56,26 @@ def test_bad_files_are_refused(tmp_path, text):
     path.write_text(text)
     with pytest.raises(ParameterError):
         load_parameters(str(path))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[definitions]\nearly_carer_years = 3\n", "unknown key definitions.early_carer_years"),
+        ("[definition]\nearly_career_years = 3\n", "unknown key definition"),
+        ('[targets."coverage.al_faculty"]\nvalue = 0.3\n', "unknown key targets.coverage.al"),
+        ("[definitions]\nearly_career_years = -5\n", "early_career_years must be 1 or more"),
+        ("[status]\nat_risk_tolerance = 2\n", "at_risk_tolerance must be a share"),
+    ],
+)
+def test_a_typo_or_impossible_value_is_named_not_ignored(tmp_path, text, message):
+    path = tmp_path / "p.toml"
+    path.write_text(text)
+    with pytest.raises(ParameterError, match=re.escape(message)):
+        load_parameters(str(path))
+
+
+def test_new_schemes_may_be_added(tmp_path):
+    path = tmp_path / "p.toml"
+    path.write_text("[schemes]\nregional_bonus = 2029\n")
+    assert load_parameters(str(path)).schemes["regional_bonus"] == 2029
