@@ -7,6 +7,8 @@ line and accepts nothing twice.
 
 import gzip
 import hashlib
+import os
+import stat
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -55,6 +57,15 @@ def open_input(path: str) -> BinaryIO:
         raise InputError(f"cannot read {path}: {reason}") from None
 
 
+def is_regular_file(path: str) -> bool:
+    """Whether `path` can be opened twice and read alike: a pipe or a FIFO
+    cannot, what one open reads ahead is gone for the next."""
+    try:
+        return path != STDIN and stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return True  # let opening it say what is wrong
+
+
 def is_gzip_name(path: str) -> bool:
     return path.lower().endswith(".gz")  # UP.JSONL.GZ too
 
@@ -80,8 +91,8 @@ def input_name(path: str) -> str | None:
     that reuses the name starts with another event, so it is read from its
     first line (and anything in it already accepted is a duplicate).
     """
-    if path == STDIN:
-        return None
+    if not is_regular_file(path):
+        return None  # stdin, a pipe (`<(zcat …)`), a FIFO: read once, not resumable
     with open_input(path) as handle:
         head = handle.readline(IDENTITY_BYTES)
     return f"file:{Path(path).name}:{hashlib.sha256(head).hexdigest()[:16]}"
@@ -107,7 +118,7 @@ def ingest_file(
     """Ingest one JSONL file, resuming after its last recorded line (returned)."""
     name = input_name(path)
     resume = intake.ledger.resume_point(name) if name else 0
-    size = Path(path).stat().st_size if path != STDIN and not is_gzip_name(path) else None
+    size = Path(path).stat().st_size if is_regular_file(path) and not is_gzip_name(path) else None
     label = "<stdin>" if path == STDIN else Path(path).name
     long_input = size is None or size > LONG_INPUT_BYTES
     with open_input(path) as handle, AheadScreener(start_worker=long_input) as screener:

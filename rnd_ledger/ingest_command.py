@@ -7,7 +7,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from audit.seal import ChainFollower, format_seal
-from consumers.files import BATCH_LINES, STDIN, Progress, ingest_file, open_input
+from consumers.files import (
+    BATCH_LINES,
+    STDIN,
+    Progress,
+    ingest_file,
+    is_regular_file,
+    open_input,
+)
 from consumers.intake import Intake, Summary
 from contract.policy import load_policy
 from rnd_ledger.arguments import add_policy, add_store, positive_int
@@ -103,7 +110,7 @@ def check_inputs(paths: list[str]) -> None:
     if paths.count(STDIN) > 1:
         raise CommandError("standard input (-) can be read only once: name it once")
     for path in paths:
-        if path != STDIN:
+        if is_regular_file(path):  # a pipe must not be read ahead: its bytes would be lost
             open_input(path).close()
 
 

@@ -2,9 +2,12 @@
 
 import gzip
 import json
+import os
+import re
 import sqlite3
 import subprocess
 import sys
+import threading
 from contextlib import closing
 
 import pytest
@@ -192,3 +195,18 @@ def test_an_altered_record_is_one_line_pointing_to_verify(sample_file, tmp_path,
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith("rnd-ledger: ") and "run rnd-ledger verify" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_pipe_is_read_whole_once(tmp_path, sqlite_url):
+    """`rnd-ledger ingest <(zcat x.gz)`: a pipe cannot be opened twice alike,
+    so nothing may read ahead of the ingest itself (lines would be lost)."""
+    fifo = tmp_path / "pipe.jsonl"
+    os.mkfifo(fifo)
+    lines = jsonl([event("ResearcherRegistered", f"R{n}") for n in range(3_000)])
+    writer = threading.Thread(target=fifo.write_bytes, args=(lines,), daemon=True)
+    writer.start()
+    result = run("ingest", str(fifo), "--store", sqlite_url)
+    writer.join(timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert "3,000 messages read" in result.stderr
+    assert re.search(r"accepted +3,000\n", result.stdout)
