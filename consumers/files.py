@@ -114,17 +114,23 @@ def ingest_file(
     required_source: str | None = None,
     on_progress: Callable[[Progress], None] | None = None,
     batch_lines: int | None = None,
+    from_start: bool = False,
 ) -> int:
-    """Ingest one JSONL file, resuming after its last recorded line (returned)."""
+    """Ingest one JSONL file, resuming after its last recorded line (returned).
+
+    `from_start`: read it from line 1 anyway, after rejected lines were
+    corrected in place; what was accepted comes back as duplicates, what was
+    rejected is evaluated again (contract rule 2)."""
     name = input_name(path)
-    resume = intake.ledger.resume_point(name) if name else 0
+    recorded = intake.ledger.resume_point(name) if name else 0
+    resume = 0 if from_start else recorded
     size = Path(path).stat().st_size if is_regular_file(path) and not is_gzip_name(path) else None
     label = "<stdin>" if path == STDIN else Path(path).name
     long_input = size is None or size > LONG_INPUT_BYTES
     with open_input(path) as handle, AheadScreener(start_worker=long_input) as screener:
         batches = read_batches(handle, resume, label, required_source, batch_lines or BATCH_LINES)
         screened = (
-            (batch, [Tracking(name, batch[-1].origin["line"])] if name else [], checks)
+            (batch, position_after(name, batch, recorded), checks)
             for batch, checks in screener.ahead(batches)
         )
         try:
@@ -137,6 +143,13 @@ def ingest_file(
             where = f" (lines 1-{kept:,} are recorded; a re-run resumes after them)" if kept else ""
             raise InputError(f"cannot read {path}: {error}{where}") from None
     return resume
+
+
+def position_after(name: str | None, batch: list[Message], recorded: int) -> list[Tracking]:
+    """The input position a batch records, if it moves the recorded one on
+    (a file read again from the start passes lines already recorded)."""
+    last = batch[-1].origin["line"]
+    return [Tracking(name, last)] if name and last > recorded else []
 
 
 def read_batches(

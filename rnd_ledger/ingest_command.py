@@ -66,6 +66,13 @@ def register(commands: argparse._SubParsersAction) -> None:
         help=f"lines per transaction (default {BATCH_LINES}; smaller commits more often)",
     )
     ingest.add_argument(
+        "--from-start",
+        action="store_true",
+        help="read the files from their first line, even lines an earlier run recorded "
+        "(after correcting rejected lines in place): accepted events come back as "
+        "duplicates, rejected ones are evaluated again",
+    )
+    ingest.add_argument(
         "--no-seal",
         action="store_true",
         help="do not record a seal at the end (by default: prints Sealed N:HEX)",
@@ -88,10 +95,12 @@ def run(args: argparse.Namespace) -> int:
         for path in args.files:
             before = summary.total
             done = batch_done(ProgressLine(), chain)
-            resumed = ingest_file(intake, path, summary, args.source, done, args.batch_size)
+            resumed = ingest_file(
+                intake, path, summary, args.source, done, args.batch_size, args.from_start
+            )
             skipped = (
                 f" (lines 1-{resumed:,} were recorded by an earlier run; "
-                "to re-send corrected lines, put them in a new file or pipe them to -)"
+                "after correcting lines in place, add --from-start)"
                 if resumed
                 else ""
             )

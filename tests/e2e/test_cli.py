@@ -13,7 +13,7 @@ from contextlib import closing
 import pytest
 
 from rnd_ledger.cli import main
-from tests.builders import event, jsonl
+from tests.builders import event, jsonl, line
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
@@ -210,3 +210,15 @@ def test_a_pipe_is_read_whole_once(tmp_path, sqlite_url):
     assert result.returncode == 0, result.stderr
     assert "3,000 messages read" in result.stderr
     assert re.search(r"accepted +3,000\n", result.stdout)
+
+
+def test_from_start_reads_a_corrected_file_again(sample_file, sqlite_url):
+    run("ingest", str(sample_file), "--store", sqlite_url)
+    again = run("ingest", str(sample_file), "--store", sqlite_url)
+    assert "add --from-start" in again.stderr
+    lines = sample_file.read_bytes().splitlines(keepends=True)
+    fixed = line(event("GrantAwarded", "G2")) + b"\n"
+    sample_file.write_bytes(b"".join([*lines[:2], fixed, *lines[3:]]))  # line 3 corrected
+    done = run("ingest", str(sample_file), "--store", sqlite_url, "--from-start")
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"accepted +1\n", done.stdout) and re.search(r"duplicate +3\n", done.stdout)

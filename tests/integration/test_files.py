@@ -118,3 +118,26 @@ def test_a_gzip_name_in_capitals_is_still_gzip(tmp_path, ledger, intake):
     summary = Summary()
     ingest_file(intake, str(path), summary)
     assert (summary.accepted, dict(summary.rejected)) == (4, {})
+
+
+def test_a_file_corrected_in_place_is_read_again_with_from_start(tmp_path, ledger, intake):
+    messages = sample(3)
+    broken = {**messages[2], "payload": {"nonsense": True}}
+    path = tmp_path / "agency.jsonl"
+    path.write_bytes(jsonl([*messages[:2], broken, *messages[3:]]))
+    first = Summary()
+    ingest_file(intake, str(path), first)
+    assert (first.accepted, dict(first.rejected)) == (5, {"schema_invalid": 1})
+    path.write_bytes(jsonl(messages) + jsonl(sample(4)[6:]))  # line 3 fixed, 2 lines added
+
+    plain = Summary()
+    assert ingest_file(intake, str(path), plain) == 6  # resumes: line 3 is not read
+    assert (plain.accepted, plain.duplicate) == (2, 0)
+
+    again = Summary()
+    assert ingest_file(intake, str(path), again, from_start=True) == 0
+    assert (again.accepted, again.duplicate, dict(again.rejected)) == (1, 7, {})
+    assert len(history(ledger)) == 8
+    after = Summary()
+    ingest_file(intake, str(path), after)
+    assert after.total == 0, "the recorded position is still the end of the file"
