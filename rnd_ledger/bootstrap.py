@@ -4,6 +4,7 @@ import sqlite3
 import time
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 from eventsourcing.persistence import PersistenceError
 
@@ -40,23 +41,37 @@ def open_ledger(url: str) -> Ledger:
 
 
 def open_existing_ledger(url: str) -> Ledger:
-    """For commands that only read: a mistyped SQLite path is an error, not
-    a new, empty store that makes the command report nothing."""
-    path = environment_for(url).get("SQLITE_DBNAME")
-    if path and not Path(path).is_file():
-        raise StoreError(f"store {path!r} does not exist: check --store, or ingest events first")
+    """For commands that only read: a mistyped SQLite path or PostgreSQL
+    schema is an error, not a new, empty store that makes the command
+    report nothing."""
+    env = environment_for(url)
+    shown = redact_password(url)
+    if env["PERSISTENCE_MODULE"] != "eventsourcing.postgres":
+        path = env["SQLITE_DBNAME"]
+        if not Path(path).is_file():
+            raise StoreError(
+                f"store {path!r} does not exist: check --store, or ingest events first"
+            )
+    else:
+        try:
+            with postgres_connection(env) as connection:
+                table = f"{env['POSTGRES_SCHEMA']}.{Ledger.name.lower()}_events"
+                found = connection.execute("SELECT to_regclass(%s)", (table,)).fetchone()
+        except driver_errors() as error:
+            reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+            raise StoreError(f"cannot open store {shown}: {reason}") from None
+        if found is None or found[0] is None:
+            raise StoreError(
+                f"no ledger in {shown}: check --store (and ?schema=), or ingest events first"
+            )
     return open_ledger(url)
 
 
-def ensure_schema(env: dict[str, str]) -> None:
-    """Connect once directly, so that a wrong host, port or database is said
-    at once and plainly (the library's pool retries for seconds, then says
-    only that it got no connection), and create the schema named in the URL
-    (`?schema=`) if it is missing."""
+def postgres_connection(env: dict[str, str]) -> Any:
+    """One direct connection to the PostgreSQL store (autocommit)."""
     import psycopg  # here: only a PostgreSQL store needs the driver
-    from psycopg import sql
 
-    with psycopg.connect(
+    return psycopg.connect(
         dbname=env["POSTGRES_DBNAME"],
         host=env["POSTGRES_HOST"],
         port=int(env["POSTGRES_PORT"]),
@@ -64,7 +79,17 @@ def ensure_schema(env: dict[str, str]) -> None:
         password=env["POSTGRES_PASSWORD"] or None,
         connect_timeout=int(env["POSTGRES_CONNECT_TIMEOUT"]),
         autocommit=True,
-    ) as connection:
+    )
+
+
+def ensure_schema(env: dict[str, str]) -> None:
+    """Connect once directly, so that a wrong host, port or database is said
+    at once and plainly (the library's pool retries for seconds, then says
+    only that it got no connection), and create the schema named in the URL
+    (`?schema=`) if it is missing."""
+    from psycopg import sql
+
+    with postgres_connection(env) as connection:
         schema = env["POSTGRES_SCHEMA"]
         if schema != "public":
             connection.execute(

@@ -2,10 +2,12 @@
 
 import threading
 
+import pytest
 from eventsourcing.persistence import OperationalError
 
-from rnd_ledger.bootstrap import open_ledger
+from rnd_ledger.bootstrap import open_existing_ledger, open_ledger
 from rnd_ledger.cli import store_failure
+from store.url import StoreError
 
 
 def test_two_first_opens_of_a_new_postgres_schema_both_succeed(postgres_url) -> None:
@@ -32,3 +34,16 @@ def test_a_read_only_store_is_told_to_check_permissions() -> None:
     assert "check that you may write the store file and its directory" in line
     assert "free disk space" not in line
     assert "free disk space" in store_failure(OperationalError("database or disk is full"))
+
+
+def test_reading_a_postgres_schema_without_a_ledger_is_refused(postgres_url) -> None:
+    with pytest.raises(StoreError, match="no ledger in .*ingest events first"):
+        open_existing_ledger(postgres_url)  # fresh schema: nothing was ever ingested
+    open_ledger(postgres_url).close()  # made by a writer, it reads fine
+    open_existing_ledger(postgres_url).close()
+
+
+def test_reading_a_missing_sqlite_file_is_refused(tmp_path) -> None:
+    with pytest.raises(StoreError, match="does not exist"):
+        open_existing_ledger(f"sqlite:///{tmp_path / 'typo.db'}")
+    assert not (tmp_path / "typo.db").exists()
