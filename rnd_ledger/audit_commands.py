@@ -9,7 +9,7 @@ from audit.rows import open_rows
 from audit.seal import format_seal, parse_seal, record_seal
 from audit.verify import Progress, Result, verify
 from rnd_ledger.arguments import add_store
-from rnd_ledger.bootstrap import open_existing_ledger, open_ledger
+from rnd_ledger.bootstrap import open_existing_ledger
 from rnd_ledger.errors import CommandError
 from rnd_ledger.output import status
 from store.url import environment_for, store_url
@@ -70,7 +70,7 @@ def run_verify(args: argparse.Namespace) -> int:
     sqlite_path = environment_for(url).get("SQLITE_DBNAME")
     if sqlite_path and not Path(sqlite_path).is_file():
         raise CommandError(f"verify: no ledger at {sqlite_path}: nothing to verify")
-    open_ledger(url).close()  # checks the URL and the store, with the usual messages
+    open_existing_ledger(url).close()  # checks the URL and the store, as others do
     rows = open_rows(url)
     try:
         result = verify(rows, expects, progress_printer())

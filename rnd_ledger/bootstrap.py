@@ -41,9 +41,14 @@ def open_ledger(url: str) -> Ledger:
 
 
 def open_existing_ledger(url: str) -> Ledger:
-    """For commands that only read: a mistyped SQLite path or PostgreSQL
-    schema is an error, not a new, empty store that makes the command
-    report nothing."""
+    """For commands that only read: the ledger, if there is one (`require_ledger`)."""
+    require_ledger(url)
+    return open_ledger(url)
+
+
+def require_ledger(url: str) -> None:
+    """A mistyped SQLite path or PostgreSQL schema is an error for a command
+    that only reads, not a new, empty store that makes it report nothing."""
     env = environment_for(url)
     shown = redact_password(url)
     if env["PERSISTENCE_MODULE"] != "eventsourcing.postgres":
@@ -64,7 +69,6 @@ def open_existing_ledger(url: str) -> Ledger:
             raise StoreError(
                 f"no ledger in {shown}: check --store (and ?schema=), or ingest events first"
             )
-    return open_ledger(url)
 
 
 def postgres_connection(env: dict[str, str]) -> Any:

@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 
 from rnd_ledger.arguments import add_store
+from rnd_ledger.bootstrap import require_ledger
 from rnd_ledger.errors import CommandError
 from rnd_ledger.output import format_cell, table
 from store.url import store_url
@@ -74,6 +75,7 @@ def run_compute(args: argparse.Namespace) -> dict[str, Any]:
     # Imported here, not at the top: Polars costs every other command 0.25 s of start-up.
     from projections import ProjectionError, compute
 
+    require_ledger(store_url(args.store))
     try:
         return compute(
             store_url(args.store),

@@ -6,6 +6,7 @@ import sys
 import orjson
 
 from rnd_ledger.arguments import add_store
+from rnd_ledger.bootstrap import require_ledger
 from rnd_ledger.errors import CommandError
 from rnd_ledger.indicators_command import add_checkpoint, add_cut, position_of
 from rnd_ledger.output import table
@@ -38,6 +39,7 @@ def run(args: argparse.Namespace) -> int:
     from projections.model import Model
     from projections.parameters import load_parameters
 
+    require_ledger(store_url(args.store))
     try:
         facts = load_facts(
             store_url(args.store),

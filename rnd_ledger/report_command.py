@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from rnd_ledger.arguments import add_store
+from rnd_ledger.bootstrap import require_ledger
 from rnd_ledger.errors import CommandError
 from rnd_ledger.indicators_command import position_of
 from rnd_ledger.output import status
@@ -55,6 +56,7 @@ def compute_indicators(args: argparse.Namespace) -> dict[str, Any]:
             f"the report needs the projections package (projections.compute), "
             f"which is not available: {error}"
         ) from None
+    require_ledger(store_url(args.store))
     try:
         return compute(
             store_url(args.store),

@@ -2,11 +2,12 @@
 
 import threading
 
+import psycopg
 import pytest
 from eventsourcing.persistence import OperationalError
 
 from rnd_ledger.bootstrap import open_existing_ledger, open_ledger
-from rnd_ledger.cli import store_failure
+from rnd_ledger.cli import main, store_failure
 from store.url import StoreError
 
 
@@ -47,3 +48,28 @@ def test_reading_a_missing_sqlite_file_is_refused(tmp_path) -> None:
     with pytest.raises(StoreError, match="does not exist"):
         open_existing_ledger(f"sqlite:///{tmp_path / 'typo.db'}")
     assert not (tmp_path / "typo.db").exists()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["indicators"],
+        ["report", "--out", "-"],
+        ["lineage", "coverage.all_faculty", "--year", "2026"],
+        ["verify"],
+        ["seal"],
+        ["rejections"],
+        ["export"],
+    ],
+)
+def test_reading_commands_neither_make_nor_read_an_empty_postgres_schema(
+    postgres_url, command, capsys
+) -> None:
+    assert main([*command, "--store", postgres_url]) == 2
+    assert "no ledger in" in capsys.readouterr().err
+    base, schema = postgres_url.split("?schema=")
+    with psycopg.connect(base) as connection:
+        made = connection.execute(
+            "SELECT 1 FROM information_schema.schemata WHERE schema_name = %s", (schema,)
+        ).fetchone()
+    assert made is None

@@ -5,12 +5,17 @@ import types
 
 import pytest
 
+from rnd_ledger.bootstrap import open_ledger
 from rnd_ledger.cli import main
 from tests.reports.fixtures import report_data
 
 
 @pytest.fixture
-def fake_projections(monkeypatch):
+def fake_projections(monkeypatch, tmp_path):
+    """projections.compute replaced; the stores the tests name exist (empty)."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("x.db", "rnd-ledger.db"):
+        open_ledger(f"sqlite:///{name}").close()
     calls = []
 
     def compute(store_url, *, as_of=None, position=None, parameters_path=None):
