@@ -1,6 +1,7 @@
 """`rnd-ledger consume` (Kafka into the ledger) and `rnd-ledger publish` (for agencies)."""
 
 import argparse
+import re
 import signal
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -18,6 +19,7 @@ from consumers.kafka_common import (
     close_producer,
     connect,
     quiet_kafka_log,
+    split_servers,
 )
 from contract.policy import load_policy
 from domain.ledger import Ledger
@@ -28,6 +30,7 @@ from rnd_ledger.ingest_command import print_summary, tune_garbage_collector
 from rnd_ledger.output import status, table
 from store.url import redact_password, store_url
 
+TOPIC_NAME = re.compile(r"[A-Za-z0-9._-]{1,249}")
 SEAL_EVERY = 10_000
 DEFAULT_BATCH = 10_000
 
@@ -52,12 +55,16 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--topic",
         action="append",
         required=True,
+        type=topic_name,
         metavar="T",
         help="topic to consume (repeat for more)",
     )
-    consume.add_argument("--group", required=True, metavar="G", help="consumer group id")
+    consume.add_argument(
+        "--group", required=True, type=group_id, metavar="G", help="consumer group id"
+    )
     consume.add_argument(
         "--dead-letter-topic",
+        type=topic_name,
         metavar="D",
         help="also send every rejected message here, with headers saying why",
     )
@@ -70,7 +77,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     consume.add_argument(
         "--until-idle",
-        type=float,
+        type=positive_seconds,
         metavar="SECONDS",
         help="exit 0 when no message arrived for this long (batch jobs)",
     )
@@ -85,7 +92,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     consume.add_argument(
         "--log-every",
-        type=float,
+        type=positive_seconds,
         default=10.0,
         metavar="SECONDS",
         help="progress line interval on stderr (default 10)",
@@ -100,7 +107,9 @@ def register(commands: argparse._SubParsersAction) -> None:
         "keyed by subject_id with acks=all. Invalid messages are never sent; exit 1 if any.",
     )
     add_bootstrap(publish)
-    publish.add_argument("--topic", required=True, metavar="T", help="topic to send to")
+    publish.add_argument(
+        "--topic", required=True, type=topic_name, metavar="T", help="topic to send to"
+    )
     publish.add_argument("files", nargs="+", metavar="FILE", help="JSONL file, .gz or -")
     add_policy(publish)
     publish.set_defaults(handler=run_publish)
@@ -110,6 +119,7 @@ def add_bootstrap(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--bootstrap-servers",
         required=True,
+        type=bootstrap_servers,
         metavar="HOST:PORT",
         help="Kafka brokers, comma-separated",
     )
@@ -120,6 +130,41 @@ def add_bootstrap(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help=argparse.SUPPRESS,
     )
+
+
+def topic_name(text: str) -> str:
+    """A name Kafka accepts, checked here rather than by a traceback later."""
+    if not TOPIC_NAME.fullmatch(text) or text in (".", ".."):
+        raise argparse.ArgumentTypeError(
+            f"{text[:60]!r} is not a Kafka topic name: 1-249 characters of A-Z a-z 0-9 . _ -"
+        )
+    return text
+
+
+def bootstrap_servers(text: str) -> str:
+    for server in split_servers(text) or [""]:
+        host, _, port = server.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise argparse.ArgumentTypeError(
+                f"{server!r} is not HOST:PORT; write HOST:PORT[,HOST:PORT...]"
+            )
+    return text
+
+
+def group_id(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("the consumer group id must not be empty")
+    return text
+
+
+def positive_seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not seconds > 0:
+        raise argparse.ArgumentTypeError("must be more than 0 seconds")
+    return seconds
 
 
 def topic_owners(pairs: Sequence[str], topics: Sequence[str]) -> dict[str, str]:

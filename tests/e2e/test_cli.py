@@ -222,3 +222,25 @@ def test_from_start_reads_a_corrected_file_again(sample_file, sqlite_url):
     done = run("ingest", str(sample_file), "--store", sqlite_url, "--from-start")
     assert done.returncode == 0, done.stderr
     assert re.search(r"accepted +1\n", done.stdout) and re.search(r"duplicate +3\n", done.stdout)
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--bootstrap-servers", ""], "is not HOST:PORT"),
+        (["--bootstrap-servers", "127.0.0.1:abc"], "is not HOST:PORT"),
+        (["--topic", "bad topic"], "is not a Kafka topic name"),
+        (["--topic", "a" * 300], "is not a Kafka topic name"),
+        (["--dead-letter-topic", "bad dlt"], "is not a Kafka topic name"),
+        (["--group", ""], "group id must not be empty"),
+        (["--until-idle", "-1"], "must be more than 0 seconds"),
+    ],
+)
+def test_kafka_options_are_checked_before_any_connection(option, message, capsys):
+    args = {"--bootstrap-servers": "127.0.0.1:9", "--topic": "t", "--group": "g"}
+    args.update({option[0]: option[1]})
+    flat = [part for pair in args.items() for part in pair]
+    with pytest.raises(SystemExit) as stop:
+        main(["consume", *flat, "--store", "sqlite:///unused.db"])
+    assert stop.value.code == 2
+    assert message in capsys.readouterr().err
