@@ -21,7 +21,7 @@ from kafka.errors import KafkaError
 
 from consumers.intake import Outcome
 from consumers.kafka_common import close_producer
-from contract.pii import PII_PATTERN
+from contract.pii import contains_pii
 
 PREFIX = "rnd-ledger."
 PII = "pii_detected"
@@ -57,7 +57,7 @@ def carries_pii(record: Any) -> bool:
     parts = [record.value or b"", record.key or b""]
     for name, value in record.headers or []:
         parts += [name.encode() if isinstance(name, str) else name, value or b""]
-    return any(PII_PATTERN.search(bytes(part).decode("utf-8", "replace")) for part in parts)
+    return any(contains_pii(bytes(part).decode("utf-8", "replace")) for part in parts)
 
 
 class DeadLetters:

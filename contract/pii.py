@@ -9,11 +9,19 @@ from collections.abc import Iterator
 from typing import Any
 
 EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
+# The same e-mail pattern for finding whether there is one, in linear time: a
+# match may start only where a run of local-part characters starts (one that
+# starts inside the run exists only if this one does), and the domain's labels
+# are taken whole (nothing inside a label can end one). Searched with EMAIL, a
+# long run of such characters with no e-mail after it took quadratic time: a
+# 1.5 MB rejected Kafka message held up its dead letter for hours.
+EMAIL_EXISTS = r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]++(?:\.[A-Za-z0-9-]++)+"
 RESIDENT_NUMBER = r"(?<!\d)\d{6}-?[1-4]\d{6}(?!\d)"
 PHONE_NUMBER = r"(?<!\d)01[016789]-?\d{3,4}-?\d{4}(?!\d)"
 
-PII_PATTERN = re.compile(f"{EMAIL}|{RESIDENT_NUMBER}|{PHONE_NUMBER}")
-EMAIL_PATTERN = re.compile(EMAIL)
+PII_PATTERN = re.compile(f"{EMAIL}|{RESIDENT_NUMBER}|{PHONE_NUMBER}")  # for redact
+PII_EXISTS = re.compile(f"{EMAIL_EXISTS}|{RESIDENT_NUMBER}|{PHONE_NUMBER}")
+EMAIL_PATTERN = re.compile(EMAIL_EXISTS)
 # The same two number patterns with one shared lookbehind: about twice as fast.
 NUMBER_PATTERN = re.compile(r"(?<!\d)(?:\d{6}-?[1-4]\d{6}|01[016789]-?\d{3,4}-?\d{4})(?!\d)")
 # Both need 10 or more digits and hyphens in a row. Searching only such runs
@@ -54,7 +62,7 @@ def may_contain_pii(texts: list[str]) -> bool:
 
 
 def contains_pii(text: str) -> bool:
-    return PII_PATTERN.search(text) is not None
+    return PII_EXISTS.search(text) is not None
 
 
 def redact(text: str) -> str:

@@ -12,7 +12,9 @@ from domain.ledger import Ledger
 from store.drivers import driver_errors
 from store.url import StoreError, environment_for, redact_password
 
-OPEN_ATTEMPTS = 3
+OPEN_ATTEMPTS = 4
+# What PostgreSQL says to the losers of a race to set up the same schema or tables.
+SETUP_RACES = ("unique constraint", "concurrently updated", "already exists")
 
 
 def open_ledger(url: str) -> Ledger:
@@ -30,7 +32,7 @@ def open_ledger(url: str) -> Ledger:
             # table set-up (or on the schema); the loser finds them there on a
             # second try.
             if attempt < OPEN_ATTEMPTS and (
-                isinstance(error, PersistenceError) or "unique constraint" in str(error)
+                isinstance(error, PersistenceError) or any(r in str(error) for r in SETUP_RACES)
             ):
                 time.sleep(0.2 * attempt)
                 continue

@@ -1,9 +1,16 @@
 """The PII guard's fast path finds exactly what its patterns find."""
 
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from contract.pii import NUMBER_PATTERN, PII_PATTERN, may_contain_pii
+from contract.pii import NUMBER_PATTERN, PII_PATTERN, contains_pii, may_contain_pii
+
+ROOT = Path(__file__).resolve().parents[2]
 
 PIECES = st.sampled_from(
     ["0", "1", "4", "7", "9", "01", "010", "-", " ", "a", "@", "\n", "T", "9001011234567"]
@@ -24,3 +31,24 @@ def test_the_number_shapes_of_the_contract_are_found():
         assert NUMBER_PATTERN.search(text)
     for text in ["2024-01-02T09:00:16+09:00", "DEMO-NRF-000005379", "19001011234567"]:
         assert not may_contain_pii([text]), text
+
+
+EMAIL_PIECES = st.sampled_from(
+    ["a", "Z", "0", ".", "-", "_", "%", "+", "@", " ", "!", "x.y", "@a.b"]
+)
+
+
+@given(st.lists(EMAIL_PIECES, max_size=30).map("".join))
+@settings(max_examples=3000)
+def test_the_linear_search_finds_what_the_contracts_pattern_finds(text):
+    assert contains_pii(text) == (PII_PATTERN.search(text) is not None)
+    assert may_contain_pii([text]) == (PII_PATTERN.search(text) is not None)
+
+
+@pytest.mark.parametrize(("piece", "times"), [("x", 1_500_000), ("a.@", 300_000)])
+def test_a_huge_text_without_an_email_is_searched_in_linear_time(piece, times):
+    """Not a timing: with the contract's pattern as written, these take hours
+    (a run of local-part characters tried from each of its positions)."""
+    code = f"from contract.pii import contains_pii; assert not contains_pii({piece!r} * {times})"
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, timeout=60, capture_output=True)
+    assert done.returncode == 0, done.stderr
