@@ -9,6 +9,7 @@ import psycopg
 from psycopg import sql
 
 from audit.rows import POSTGRES_PAGE, POSTGRES_TABLE, Page, reading
+from store.drivers import connect_postgres
 from store.url import StoreError
 
 
@@ -18,14 +19,7 @@ class PostgresRows:
 
     def __init__(self, env: dict[str, str], shown_url: str) -> None:
         try:
-            self.connection = psycopg.connect(
-                dbname=env["POSTGRES_DBNAME"],
-                host=env["POSTGRES_HOST"],
-                port=int(env["POSTGRES_PORT"]),
-                user=env["POSTGRES_USER"],
-                password=env.get("POSTGRES_PASSWORD") or None,
-                connect_timeout=int(env.get("POSTGRES_CONNECT_TIMEOUT") or 5),
-            )
+            self.connection = connect_postgres(env)
             self.connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         except psycopg.Error as error:
             reason = str(error).strip().splitlines()[0] if str(error).strip() else "error"

@@ -4,12 +4,13 @@ import sqlite3
 import time
 from contextlib import closing
 from pathlib import Path
-from typing import Any
 
 from eventsourcing.persistence import PersistenceError
 
+from audit.rows import POSTGRES_TABLE
 from domain.ledger import Ledger
-from store.drivers import driver_errors
+from rnd_ledger.errors import first_line
+from store.drivers import connect_postgres, driver_errors
 from store.url import StoreError, environment_for, redact_password
 
 OPEN_ATTEMPTS = 4
@@ -36,9 +37,9 @@ def open_ledger(url: str) -> Ledger:
             ):
                 time.sleep(0.2 * attempt)
                 continue
-            text = str(error).strip()
-            reason = text.splitlines()[0] if text else type(error).__name__
-            raise StoreError(f"cannot open store {redact_password(url)}: {reason}") from None
+            raise StoreError(
+                f"cannot open store {redact_password(url)}: {first_line(error)}"
+            ) from None
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -61,31 +62,15 @@ def require_ledger(url: str) -> None:
             )
     else:
         try:
-            with postgres_connection(env) as connection:
-                table = f"{env['POSTGRES_SCHEMA']}.{Ledger.name.lower()}_events"
+            with connect_postgres(env, autocommit=True) as connection:
+                table = f"{env['POSTGRES_SCHEMA']}.{POSTGRES_TABLE}"
                 found = connection.execute("SELECT to_regclass(%s)", (table,)).fetchone()
         except driver_errors() as error:
-            reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
-            raise StoreError(f"cannot open store {shown}: {reason}") from None
+            raise StoreError(f"cannot open store {shown}: {first_line(error)}") from None
         if found is None or found[0] is None:
             raise StoreError(
                 f"no ledger in {shown}: check --store (and ?schema=), or ingest events first"
             )
-
-
-def postgres_connection(env: dict[str, str]) -> Any:
-    """One direct connection to the PostgreSQL store (autocommit)."""
-    import psycopg  # here: only a PostgreSQL store needs the driver
-
-    return psycopg.connect(
-        dbname=env["POSTGRES_DBNAME"],
-        host=env["POSTGRES_HOST"],
-        port=int(env["POSTGRES_PORT"]),
-        user=env["POSTGRES_USER"],
-        password=env["POSTGRES_PASSWORD"] or None,
-        connect_timeout=int(env["POSTGRES_CONNECT_TIMEOUT"]),
-        autocommit=True,
-    )
 
 
 def ensure_schema(env: dict[str, str]) -> None:
@@ -95,7 +80,7 @@ def ensure_schema(env: dict[str, str]) -> None:
     (`?schema=`) if it is missing."""
     from psycopg import sql
 
-    with postgres_connection(env) as connection:
+    with connect_postgres(env, autocommit=True) as connection:
         schema = env["POSTGRES_SCHEMA"]
         if schema != "public":
             connection.execute(

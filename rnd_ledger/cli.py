@@ -25,7 +25,7 @@ from rnd_ledger import (
     lineage_command,
     report_command,
 )
-from rnd_ledger.errors import CommandError
+from rnd_ledger.errors import CommandError, first_line
 from store.url import StoreError
 
 # In the order --help lists them: taking facts in, computing, auditing, tools.
@@ -98,8 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def store_failure(error: PersistenceError) -> str:
     """One line on a store that failed mid-run, with what to do about it."""
-    lines = str(error).strip().splitlines()
-    reason = lines[0] if lines else type(error).__name__
+    reason = first_line(error)
     if "readonly" in reason or "read-only" in reason:
         advice = "check that you may write the store file and its directory"
     else:

@@ -3,8 +3,7 @@
 import argparse
 import time
 
-from rnd_ledger.errors import CommandError
-from rnd_ledger.output import status
+from rnd_ledger.output import status, writing_to
 
 DEFAULT_OUT = "demo-events.jsonl"
 
@@ -32,12 +31,8 @@ def run(args: argparse.Namespace) -> int:
     from demo.generate import write_demo  # here: not every command's start-up
 
     started = time.monotonic()
-    try:
+    with writing_to(args.out, "the demo data"):
         lines = write_demo(args.out, args.scale, args.seed)
-    except OSError as error:
-        if args.out == "-":
-            raise  # stdout: the entry point says so
-        raise CommandError(f"cannot write the demo data to {args.out}: {error.strerror}") from None
     if args.out != "-":
         status(
             f"Wrote {lines:,} synthetic events ({args.scale}, seed {args.seed}) to {args.out} "

@@ -12,8 +12,7 @@ from contract.schema import all_schemas, render
 from domain.history import accepted_facts, contract_form, rejections
 from rnd_ledger.arguments import add_store
 from rnd_ledger.bootstrap import open_existing_ledger
-from rnd_ledger.errors import CommandError
-from rnd_ledger.output import status, table
+from rnd_ledger.output import status, table, writing_to
 from store.url import store_url
 
 
@@ -74,16 +73,14 @@ def run_rejections(args: argparse.Namespace) -> int:
 def run_export(args: argparse.Namespace) -> int:
     ledger = open_existing_ledger(store_url(args.store))
     target: IO[bytes]
-    try:
-        with open(args.out, "wb") if args.out != "-" else nullcontext(sys.stdout.buffer) as target:
-            count = 0
-            for _, state in accepted_facts(ledger):
-                target.write(orjson.dumps(contract_form(state)) + b"\n")
-                count += 1
-    except OSError as error:
-        if args.out == "-":
-            raise  # stdout: the entry point says so
-        raise CommandError(f"cannot write the export to {args.out}: {error.strerror}") from None
+    with (
+        writing_to(args.out, "the export"),
+        open(args.out, "wb") if args.out != "-" else nullcontext(sys.stdout.buffer) as target,
+    ):
+        count = 0
+        for _, state in accepted_facts(ledger):
+            target.write(orjson.dumps(contract_form(state)) + b"\n")
+            count += 1
     if args.out != "-":
         status(f"Exported {count:,} accepted events to {args.out}")
     return 0

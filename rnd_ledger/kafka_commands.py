@@ -23,9 +23,9 @@ from consumers.kafka_common import (
 )
 from contract.policy import load_policy
 from domain.ledger import Ledger
-from rnd_ledger.arguments import add_policy, add_store, positive_int
+from rnd_ledger.arguments import add_policy, add_store, positive_int, positive_seconds
 from rnd_ledger.bootstrap import open_ledger
-from rnd_ledger.errors import CommandError
+from rnd_ledger.errors import CommandError, first_line
 from rnd_ledger.ingest_command import print_summary, tune_garbage_collector
 from rnd_ledger.output import status, table
 from store.url import redact_password, store_url
@@ -157,16 +157,6 @@ def group_id(text: str) -> str:
     return text
 
 
-def positive_seconds(text: str) -> float:
-    try:
-        seconds = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not seconds > 0:
-        raise argparse.ArgumentTypeError("must be more than 0 seconds")
-    return seconds
-
-
 def topic_owners(pairs: Sequence[str], topics: Sequence[str]) -> dict[str, str]:
     owners: dict[str, str] = {}
     for pair in pairs:
@@ -247,11 +237,6 @@ def run_consume(args: argparse.Namespace) -> int:
             ) from None
     print_summary(summary, time.monotonic() - started, redact_password(url), ledger.position())
     return 1 if ingest.incomplete else 0
-
-
-def first_line(error: Exception) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
 
 
 def run_publish(args: argparse.Namespace) -> int:

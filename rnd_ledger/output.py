@@ -1,8 +1,11 @@
-"""Plain-text output helpers shared by the commands: tables and numbers."""
+"""Plain-text output helpers shared by the commands: tables, numbers, output files."""
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, TextIO
+
+from rnd_ledger.errors import CommandError
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], out: TextIO | None = None) -> None:
@@ -43,3 +46,15 @@ def format_cell(value: Any) -> str:
 def status(text: str) -> None:
     """A progress or status line for people: on stderr, so stdout stays data."""
     print(text, file=sys.stderr, flush=True)
+
+
+@contextmanager
+def writing_to(out: str, what: str) -> Iterator[None]:
+    """A file that cannot be written (a directory, no such folder, a full
+    disk) is one line naming it; stdout (`-`) is left to the entry point."""
+    try:
+        yield
+    except OSError as error:
+        if out == "-":
+            raise
+        raise CommandError(f"cannot write {what} to {out}: {error.strerror}") from None

@@ -10,7 +10,7 @@ from rnd_ledger.arguments import add_store
 from rnd_ledger.bootstrap import require_ledger
 from rnd_ledger.errors import CommandError
 from rnd_ledger.indicators_command import position_of
-from rnd_ledger.output import status
+from rnd_ledger.output import status, writing_to
 from store.url import store_url
 
 DEFAULT_OUT = "report.html"
@@ -79,10 +79,8 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(html)
         return 0
     out = Path(args.out)
-    try:
+    with writing_to(args.out, "the report"):
         out.write_text(html, encoding="utf-8")
-    except OSError as error:
-        raise CommandError(f"cannot write the report to {args.out}: {error.strerror}") from None
     done = time.monotonic()
     status(
         f"Wrote the {args.lang} report ({len(html.encode('utf-8')):,} bytes) to {out.resolve()} "

@@ -1,7 +1,9 @@
-"""The database drivers' own errors, without importing a driver a run does not use."""
+"""The database drivers: their errors, and a direct PostgreSQL connection,
+without importing a driver a run does not use."""
 
 import sqlite3
 import sys
+from typing import Any
 
 
 def driver_errors() -> tuple[type[Exception], ...]:
@@ -10,3 +12,18 @@ def driver_errors() -> tuple[type[Exception], ...]:
     cannot meet its errors, and a SQLite run is spared its 80 ms import."""
     psycopg = sys.modules.get("psycopg")
     return (sqlite3.Error,) if psycopg is None else (sqlite3.Error, psycopg.Error)
+
+
+def connect_postgres(env: dict[str, str], autocommit: bool = False) -> Any:
+    """One direct psycopg connection to the store an eventsourcing `env` names."""
+    import psycopg  # here: only a PostgreSQL store needs the driver
+
+    return psycopg.connect(
+        dbname=env["POSTGRES_DBNAME"],
+        host=env["POSTGRES_HOST"],
+        port=int(env["POSTGRES_PORT"]),
+        user=env["POSTGRES_USER"],
+        password=env.get("POSTGRES_PASSWORD") or None,
+        connect_timeout=int(env.get("POSTGRES_CONNECT_TIMEOUT") or 5),
+        autocommit=autocommit,
+    )
