@@ -34,6 +34,27 @@ class AuthorizationPolicy:
             f"source: may not emit {event_type} for this subject",
         )
 
+    @property
+    def agencies(self) -> list[str]:
+        """The source codes the policy names (NRF, MSIT, ...), without self/retracted."""
+        return sorted(set().union(*self.emitters.values()) - {SELF, RETRACTED})
+
+    def owner_warning(self, agency: str, given_as: str) -> str | None:
+        """A warning when --source or --topic-owner names no agency of the policy.
+
+        Not an error: an institution or institute may be the source of its
+        own reports (`self`). But a typo such as `nrf` would otherwise reject
+        every message of the input as unauthorized_source, quietly."""
+        if agency in self.agencies:
+            return None
+        close = [known for known in self.agencies if known.casefold() == agency.casefold()]
+        hint = f"; did you mean {close[0]}?" if close else "."
+        return (
+            f"warning: {given_as}: {agency!r} is none of the policy's agencies "
+            f"({', '.join(self.agencies)}){hint} Only messages whose source is exactly "
+            f"{agency!r} (an institution's or institute's own id) will be accepted."
+        )
+
 
 def load_policy(path: Path | str | None = None) -> AuthorizationPolicy:
     """Read and check a policy file; without `path`, env RND_LEDGER_POLICY, else

@@ -86,6 +86,8 @@ def run(args: argparse.Namespace) -> int:
     if args.source is not None and not args.source.strip():
         raise CommandError("--source is empty: give the agency whose messages these are")
     policy = load_policy(args.policy)  # every configuration error before the store is made
+    if args.source and (warning := policy.owner_warning(args.source, f"--source {args.source}")):
+        status(warning)
     ledger = open_ledger(url)
     intake = Intake(ledger, policy)
     summary = Summary()

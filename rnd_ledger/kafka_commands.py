@@ -202,6 +202,9 @@ def run_consume(args: argparse.Namespace) -> int:
         )
     url = store_url(args.store)
     policy = load_policy(args.policy)  # every configuration error before the store is made
+    for topic, agency in owners.items():
+        if warning := policy.owner_warning(agency, f"--topic-owner {topic}={agency}"):
+            status(warning)
     ledger = open_ledger(url)
     intake = Intake(ledger, policy)
     quiet_kafka_log(status)

@@ -95,6 +95,17 @@ def test_ingest_source_flag_admits_only_that_source(tmp_path, sqlite_url):
     assert done.returncode == 0, done.stderr
     counts = summary_counts(done.stdout)
     assert counts["accepted"] == 2 and counts["unauthorized_source"] == 1
+    assert "warning" not in done.stderr
+
+
+def test_ingest_warns_of_a_source_no_policy_agency_has(tmp_path, sqlite_url):
+    data = tmp_path / "nrf.jsonl"
+    data.write_bytes(jsonl([event("GrantAwarded", "G1")]))
+    done = cli("ingest", str(data), "--source", "nrf", "--store", sqlite_url)
+    assert done.returncode == 0, done.stderr
+    assert "warning: --source nrf: 'nrf' is none of the policy's agencies" in done.stderr
+    assert "did you mean NRF?" in done.stderr
+    assert summary_counts(done.stdout)["unauthorized_source"] == 1
 
 
 @pytest.mark.kafka
@@ -109,6 +120,7 @@ def test_topic_owner_mismatch_through_consume(broker, sqlite_url):
         "--group", "g-owner", "--until-idle", "1", *FAST_GROUP,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
+    assert "warning" not in done.stderr
     counts = summary_counts(done.stdout)
     # On the MSIT topic only MSIT's message; the topic without an owner follows the policy.
     assert counts["accepted"] == 2 and counts["unauthorized_source"] == 2

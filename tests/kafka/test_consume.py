@@ -128,6 +128,15 @@ def test_topic_owner_mismatch_is_unauthorized_source(broker, sqlite_url):
     assert summary_counts(done.stdout)["unauthorized_source"] == 1
 
 
+def test_a_topic_owner_no_policy_agency_has_is_warned_about(broker, sqlite_url):
+    topic = new_topic(broker)
+    produce(broker, topic, [event("FacultyCensusReported", "U1")])
+    done = consume(broker, sqlite_url, topic, extra=("--topic-owner", f"{topic}=moe"))
+    assert f"--topic-owner {topic}=moe: 'moe' is none of the policy's agencies" in done.stderr
+    assert "did you mean MOE?" in done.stderr
+    assert summary_counts(done.stdout)["unauthorized_source"] == 1
+
+
 def test_topic_owner_must_name_a_consumed_topic(broker, sqlite_url):
     done = run(
         "consume", "--bootstrap-servers", broker, "--topic", "a", "--group", "g",

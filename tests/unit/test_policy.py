@@ -58,3 +58,14 @@ def test_a_user_policy_replaces_the_default(tmp_path):
     custom = tmp_path / "custom.toml"
     custom.write_text(text.replace('GrantAwarded = ["NRF"]', 'GrantAwarded = ["NRF", "MSIT"]'))
     load_policy(custom).check("GrantAwarded", "MSIT", "G1")
+
+
+def test_an_owner_the_policy_does_not_name_is_warned_about():
+    policy = load_policy()
+    assert policy.agencies == ["MOE", "MSIT", "NRF", "NST"]
+    assert policy.owner_warning("NRF", "--source NRF") is None
+    typo = policy.owner_warning("nrf", "--source nrf")
+    assert typo is not None and "did you mean NRF?" in typo and "'nrf'" in typo
+    institution = policy.owner_warning("U-01", "--source U-01")
+    assert institution is not None and "did you mean" not in institution
+    assert "MOE, MSIT, NRF, NST" in institution
