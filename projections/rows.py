@@ -98,18 +98,23 @@ def ratio(
 
 
 def breakdown_ratio(indicator: str, by: str, frame: pl.DataFrame) -> pl.DataFrame:
-    """Breakdown rows from `frame` (key, year, numerator, denominator)."""
-    return frame.select(
-        id=pl.lit(indicator),
-        by=pl.lit(by),
-        key=pl.col("key").cast(pl.String),
-        year="year",
-        value_i=pl.lit(None, pl.Int64),
-        value_f=fraction(),
-        numerator=pl.col("numerator").fill_null(0),
-        denominator="denominator",
-        ratio=pl.lit(True),
-    ).cast(BREAKDOWN)  # type: ignore[arg-type]
+    """Breakdown rows from `frame` (key, year, numerator, denominator); a key
+    with a denominator but nothing counted (a full join's null) counts 0."""
+    return (
+        frame.with_columns(pl.col("numerator").fill_null(0))
+        .select(
+            id=pl.lit(indicator),
+            by=pl.lit(by),
+            key=pl.col("key").cast(pl.String),
+            year="year",
+            value_i=pl.lit(None, pl.Int64),
+            value_f=fraction(),
+            numerator="numerator",
+            denominator="denominator",
+            ratio=pl.lit(True),
+        )
+        .cast(BREAKDOWN)  # type: ignore[arg-type]
+    )
 
 
 def breakdown_count(indicator: str, by: str, frame: pl.DataFrame) -> pl.DataFrame:

@@ -56,3 +56,22 @@ def test_years_run_to_the_latest_year_named_past_2030(intake, store_url, compute
     result = compute_in(store_url)
     assert series(result, "institutes.special_hires") == [2]
     assert {r["year"] for r in result["indicators"]} == {2032}
+
+
+def test_an_institution_with_a_census_and_no_pi_has_coverage_zero(intake, store_url, compute_in):
+    """Ratios are null only where the denominator is 0 or missing (indicators.md)."""
+    send(
+        intake,
+        event("FacultyCensusReported", "U1"),
+        event("FacultyCensusReported", "U2"),
+        event("ResearcherRegistered", "R1"),
+        award("G1", "R1", "2026-01-01", "2026-12-31"),
+    )
+    rows = {
+        (r["key"], r["year"]): r
+        for r in compute_in(store_url)["breakdowns"]
+        if r["id"] == "coverage.full_time" and r["by"] == "institution"
+    }
+    u2 = rows[("U2", 2026)]
+    assert (u2["value"], u2["numerator"]) == (0.0, 0) and u2["denominator"] > 0
+    assert rows[("U1", 2026)]["value"] == 1 / rows[("U1", 2026)]["denominator"]
