@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from eventsourcing.persistence import PersistenceError
 
@@ -57,8 +58,17 @@ exit codes: 0 success; 1 the command found a problem it reports;
 """
 
 
+class OneLineErrors(argparse.ArgumentParser):
+    """A usage error is one line on stderr, as for every other error
+    (cli.md), with where to read more; the subcommands' parsers are made by
+    this class too, so their errors name the subcommand."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineErrors(
         prog="rnd-ledger",
         description=DESCRIPTION,
         epilog=EPILOG,

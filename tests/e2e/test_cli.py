@@ -119,6 +119,10 @@ def test_export_then_ingest_gives_the_same_history(sample_file, tmp_path, sqlite
         (["ingest", "x", "--store", "postgresql://h/db?schema=a-b;drop"], "schema 'a-b;drop'"),
         (["demo", "--out", "."], "cannot write the demo data to .: Is a directory"),
         (["ingest", "x", "--source", " ", "--store", "sqlite:///x.db"], "--source is empty"),
+        (["lineage", "coverage.full_time"], "required: --year (see rnd-ledger lineage --help)"),
+        (["report", "--as-of", "2026-01-01T00:00:00Z", "--position", "1"], "not allowed with"),
+        (["bogus"], "invalid choice: 'bogus'"),
+        ([], "required: COMMAND (see rnd-ledger --help)"),
     ],
 )
 def test_configuration_errors_exit_2_with_one_line(tmp_path, args, message):
