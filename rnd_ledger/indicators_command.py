@@ -120,7 +120,9 @@ def write_csv(rows: list[dict[str, Any]]) -> None:
 
 def print_tables(result: dict[str, Any]) -> None:
     as_of = result["as_of"]
-    print(f"Indicators as of position {as_of['position']:,} (recorded {as_of['recorded_at']})")
+    when = as_of["recorded_at"]
+    recorded = f" (recorded {when})" if when else " (nothing recorded)"
+    print(f"Indicators as of position {as_of['position']:,}{recorded}")
     print(f"Parameters: {result['parameters']['file']}\n")
     print("Targets")
     table(

@@ -9,7 +9,7 @@ from rnd_ledger.arguments import add_store
 from rnd_ledger.bootstrap import require_ledger
 from rnd_ledger.errors import CommandError
 from rnd_ledger.indicators_command import add_checkpoint, add_cut, position_of
-from rnd_ledger.output import table
+from rnd_ledger.output import format_cell, table
 from store.url import store_url
 
 
@@ -54,9 +54,9 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         sys.stdout.buffer.write(orjson.dumps(result, option=orjson.OPT_INDENT_2) + b"\n")
         return 0
-    value = f"{result['id']} {result['year']}: value {result['value']}"
+    value = f"{result['id']} {result['year']}: value {format_cell(result['value'])}"
     if "numerator" in result:
-        value += f" = {result['numerator']} / {result['denominator']}"
+        value += f" = {format_cell(result['numerator'])} / {format_cell(result['denominator'])}"
     print(value)
     events = result["events"]
     table(

@@ -38,7 +38,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     when.add_argument(
         "--as-of",
         metavar="TIMESTAMP",
-        help="only events recorded at or before this ISO 8601 time",
+        help="only events recorded at or before this time (RFC 3339 with offset)",
     )
     when.add_argument("--position", metavar="N", help="only events stored at positions <= N")
     report.add_argument(

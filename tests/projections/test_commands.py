@@ -205,3 +205,11 @@ def test_export_then_ingest_into_an_empty_store_gives_the_same_indicators(
     for key in ("indicators", "targets", "breakdowns", "findings", "distributions", "institutes"):
         assert again[key] == result[key], key
     assert again["summary"] == {**result["summary"], "rejections": 0}
+
+
+def test_tables_show_a_missing_value_as_a_dash_not_none(cli):
+    code, out, _ = cli("lineage", "coverage.full_time", "--year", "2028")
+    assert code == 0 and out.splitlines()[0] == "coverage.full_time 2028: value - = 3 / -"
+    code, out, _ = cli("indicators", "--position", "0")
+    assert code == 0 and out.splitlines()[0] == "Indicators as of position 0 (nothing recorded)"
+    assert "None" not in out
