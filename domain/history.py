@@ -77,14 +77,18 @@ def accepted_facts(ledger: Ledger, stop: int | None = None) -> Iterator[tuple[in
         yield notification.id, readable_state(notification.id, notification.state)
 
 
-def contract_form(state: dict[str, Any]) -> dict[str, Any]:
-    """A stored fact back in the contract's message form (for export)."""
-    return {
-        "event_id": state["event_id"],
-        "event_type": state["event_type"],
-        "schema_version": 1,
-        "occurred_at": state["occurred_at"],
-        "source": state["source"],
-        "subject_id": state["subject_id"],
-        "payload": state["payload"],
-    }
+def contract_form(position: int, state: dict[str, Any]) -> dict[str, Any]:
+    """A stored fact back in the contract's message form (for export); one
+    that lacks a field the ledger always writes was altered."""
+    try:
+        return {
+            "event_id": state["event_id"],
+            "event_type": state["event_type"],
+            "schema_version": 1,
+            "occurred_at": state["occurred_at"],
+            "source": state["source"],
+            "subject_id": state["subject_id"],
+            "payload": state["payload"],
+        }
+    except KeyError:
+        raise UnreadableRecord(position) from None

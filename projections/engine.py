@@ -68,7 +68,7 @@ def decoded(chunk: pl.DataFrame) -> Facts:
     the ledger wrote means the store was altered, which `verify` pins down."""
     try:
         return decode_chunk(chunk)
-    except (pl.exceptions.ComputeError, pl.exceptions.SchemaError) as error:
+    except pl.exceptions.PolarsError as error:  # e.g. text where a number was, a bad date
         first = str(error).strip().splitlines()[0] if str(error).strip() else "unreadable"
         raise ProjectionError(
             f"a stored record cannot be read ({first}); the store may have been altered: "

@@ -10,9 +10,12 @@ latest-report-wins.
 
 from dataclasses import dataclass, field
 
+import msgspec
 import polars as pl
 
+from contract.payloads import PAYLOAD_TYPES
 from domain.history import REJECTION_TOPIC, fact_topics
+from projections.errors import ProjectionError
 
 S, I64, F64, B, D = pl.String, pl.Int64, pl.Float64, pl.Boolean, pl.Date
 
@@ -117,6 +120,28 @@ def empty(event_type: str) -> pl.DataFrame:
     return pl.DataFrame(schema=columns_of(event_type))
 
 
+def required_columns(event_type: str) -> list[str]:
+    """The columns every stored fact of this type has: the envelope's, and
+    the payload fields the contract requires (GrantAmended's are optional)."""
+    contract = msgspec.structs.fields(PAYLOAD_TYPES[event_type])
+    required = {f.name for f in contract if f.required}
+    return [*ENVELOPE, *(RENAMES.get(k, k) for k in PAYLOADS[event_type] if k in required)]
+
+
+class AlteredRecord(ProjectionError):
+    """A stored fact lacks a field the ledger always writes: the store was altered."""
+
+    def __init__(self, position: int) -> None:
+        super().__init__(
+            f"the record at position {position} is not what the ledger wrote (a field the "
+            "contract requires is missing); the store may have been altered: "
+            "run rnd-ledger verify to find out"
+        )
+
+
+REQUIRED = {event_type: required_columns(event_type) for event_type in EVENT_TYPES}
+
+
 def decode_dtype(event_type: str) -> pl.Struct:
     payload = {k: (S if v == D else v) for k, v in PAYLOADS[event_type].items()}
     return pl.Struct({**ENVELOPE, "payload": pl.Struct(payload)})
@@ -127,7 +152,7 @@ def decode_type(records: pl.DataFrame, event_type: str) -> pl.DataFrame:
     payload = PAYLOADS[event_type]
     dates = [name for name, dtype in payload.items() if dtype == D]
     names = [RENAMES.get(name, name) for name in payload]
-    return (
+    frame = (
         records.lazy()
         .select(
             "position",
@@ -140,6 +165,10 @@ def decode_type(records: pl.DataFrame, event_type: str) -> pl.DataFrame:
         .select(list(columns_of(event_type)))
         .collect()
     )
+    missing = frame.filter(pl.any_horizontal(pl.col(REQUIRED[event_type]).is_null()))
+    if missing.height:
+        raise AlteredRecord(int(missing["position"].min()))  # type: ignore[arg-type]
+    return frame
 
 
 @dataclass

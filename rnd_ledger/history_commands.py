@@ -78,8 +78,8 @@ def run_export(args: argparse.Namespace) -> int:
         open(args.out, "wb") if args.out != "-" else nullcontext(sys.stdout.buffer) as target,
     ):
         count = 0
-        for _, state in accepted_facts(ledger):
-            target.write(orjson.dumps(contract_form(state)) + b"\n")
+        for position, state in accepted_facts(ledger):
+            target.write(orjson.dumps(contract_form(position, state)) + b"\n")
             count += 1
     if args.out != "-":
         status(f"Exported {count:,} accepted events to {args.out}")

@@ -184,17 +184,38 @@ def test_a_position_beyond_any_store_means_all_and_report_writes_to_stdout(sampl
     assert report.stdout.lower().startswith("<!doctype html")
 
 
-@pytest.mark.parametrize(
-    "command", [["export"], ["indicators", "--no-checkpoint"], ["report", "--out", "r.html"]]
-)
-def test_an_altered_record_is_one_line_pointing_to_verify(sample_file, tmp_path, command):
+ALTERATIONS = {  # of the stored ResearcherRegistered at position 1
+    "not-json": "CAST('{not json' AS BLOB)",
+    "null": "CAST('null' AS BLOB)",
+    "no-payload": "CAST(json_remove(state, '$.payload') AS BLOB)",
+    "no-event-id": "CAST(json_remove(state, '$.event_id') AS BLOB)",
+    "number-for-a-date": "CAST(json_set(state, '$.payload.first_appointed_on', 12) AS BLOB)",
+}
+COMMANDS = {
+    "export": ["export"],
+    "indicators": ["indicators", "--no-checkpoint"],
+    "report": ["report", "--out", "-"],
+    "lineage": ["lineage", "coverage.full_time", "--year", "2026"],
+}
+ALTERED = [
+    (command, alteration)
+    for command in COMMANDS
+    for alteration in ALTERATIONS
+    if (command, alteration) != ("export", "number-for-a-date")  # exported as stored
+]
+
+
+@pytest.mark.parametrize(("command", "alteration"), ALTERED)
+def test_an_altered_record_is_one_line_pointing_to_verify(
+    sample_file, tmp_path, command, alteration
+):
     store = tmp_path / "altered.db"
     run("ingest", str(sample_file), "--store", f"sqlite:///{store}")
     with closing(sqlite3.connect(store)) as connection, connection:
         connection.execute(
-            "UPDATE stored_events SET state = CAST('{not json' AS BLOB) WHERE rowid = 1"
+            f"UPDATE stored_events SET state = {ALTERATIONS[alteration]} WHERE rowid = 1"
         )
-    result = run(*command, "--store", f"sqlite:///{store}")
+    result = run(*COMMANDS[command], "--store", f"sqlite:///{store}")
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith("rnd-ledger: ") and "run rnd-ledger verify" in result.stderr
