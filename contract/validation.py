@@ -19,6 +19,7 @@ from contract.types import Id
 # or nesting deeper than the interpreter's recursion limit.
 UNREADABLE = (msgspec.DecodeError, UnicodeDecodeError, RecursionError)
 RFC3339 = r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$"
+FRACTION = re.compile(r"\.(\d+)")  # of seconds; RFC3339 allows one "." only there
 MAX_MESSAGE_BYTES = 64 * 1024
 UTF8_BOM = b"\xef\xbb\xbf"
 
@@ -157,8 +158,14 @@ def in_utc(occurred_at: str) -> datetime:
 
 
 def utc_instant(occurred_at: str) -> str:
-    """occurred_at as a UTC string that sorts in time order (for latest-report-wins)."""
-    return in_utc(occurred_at).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    """occurred_at as a UTC string that sorts in time order (for latest-report-wins).
+
+    Every fraction digit given is kept, up to RFC 3339's nine: Python's
+    datetime keeps six, and two reports 100 ns apart would tie. Offsets are
+    whole minutes, so the fraction is the same in UTC."""
+    seconds = in_utc(occurred_at).replace(tzinfo=None, microsecond=0).isoformat()
+    fraction = FRACTION.search(occurred_at)
+    return f"{seconds}.{fraction[1] if fraction else '':0<9}Z"
 
 
 def readable_envelope(raw: bytes) -> dict[str, str]:

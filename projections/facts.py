@@ -239,11 +239,13 @@ class Facts:
         return result
 
 
+# occurred_at_utc as text that sorts as instants: nine fraction digits, the
+# six that records stored before nanoseconds were kept padded with zeros.
+SORTABLE_UTC = pl.col("occurred_at_utc").str.replace(r"^(.{19}\.\d{6})Z$", "${1}000Z")
+
+
 def latest(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
-    """Latest report wins: greatest occurred_at (UTC text sorts as instants), then position."""
+    """Latest report wins: greatest occurred_at (as an instant), then position."""
     return (
-        frame.sort(["occurred_at_utc", "position"])
-        .group_by(keys, maintain_order=True)
-        .last()
-        .sort(keys)
+        frame.sort([SORTABLE_UTC, "position"]).group_by(keys, maintain_order=True).last().sort(keys)
     )

@@ -1,5 +1,6 @@
 """Smaller histories for single rules of indicators.md."""
 
+from domain.facts import Fact
 from tests.builders import event, retraction
 from tests.integration.helpers import send
 from tests.projections.conftest import series
@@ -75,3 +76,45 @@ def test_an_institution_with_a_census_and_no_pi_has_coverage_zero(intake, store_
     u2 = rows[("U2", 2026)]
     assert (u2["value"], u2["numerator"]) == (0.0, 0) and u2["denominator"] > 0
     assert rows[("U1", 2026)]["value"] == 1 / rows[("U1", 2026)]["denominator"]
+
+
+def budget(basic: int, occurred_at: str) -> dict:
+    payload = {"fiscal_year": 2026, "total_government_rnd_krw": 1000, "basic_research_krw": basic}
+    return event("RnDBudgetEnacted", "FY2026", payload=payload, occurred_at=occurred_at)
+
+
+def test_latest_report_wins_to_the_nanosecond(intake, store_url, compute_in):
+    """RFC 3339 allows nine fraction digits; Python's datetime keeps six."""
+    send(
+        intake,
+        budget(100, "2026-01-01T00:00:00.0000002Z"),  # the later report, stored first
+        budget(200, "2026-01-01T00:00:00.0000001Z"),
+    )
+    assert series(compute_in(store_url), "budget.basic_research_share")[0] == (100, 1000, 0.1)
+
+
+def test_records_stored_with_six_fraction_digits_still_sort_as_instants(
+    ledger, store_url, compute_in
+):
+    """Before nanoseconds were kept, occurred_at_utc had six digits; history
+    is never rewritten, so both forms meet in one store."""
+    unit = ledger.begin()
+    for basic, occurred_at, utc in [
+        (200, "2026-01-01T00:00:00.0000001Z", "2026-01-01T00:00:00.000000100Z"),
+        (100, "2026-01-01T00:00:00Z", "2026-01-01T00:00:00.000000Z"),  # the old form, 100 ns before
+    ]:
+        message = budget(basic, occurred_at)
+        fields = {k: message[k] for k in ("event_id", "event_type", "source", "subject_id")}
+        unit.accept(
+            Fact(
+                timestamp="2026-11-25T00:00:00+00:00",
+                occurred_at=occurred_at,
+                occurred_at_utc=utc,
+                payload=message["payload"],
+                origin={"file": "x.jsonl", "line": basic},
+                sha256="ab" * 32,
+                **fields,
+            )
+        )
+    unit.commit()
+    assert series(compute_in(store_url), "budget.basic_research_share")[0] == (200, 1000, 0.2)

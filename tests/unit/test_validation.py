@@ -183,6 +183,10 @@ def test_readable_envelope_keeps_ids_but_not_personal_data():
 
 
 def test_occurred_at_is_compared_as_an_instant():
-    assert utc_instant("2026-03-02T09:00:00+09:00") == "2026-03-02T00:00:00.000000Z"
+    assert utc_instant("2026-03-02T09:00:00+09:00") == "2026-03-02T00:00:00.000000000Z"
     assert utc_instant("2026-03-02T00:00:00Z") == utc_instant("2026-03-02T09:00:00+09:00")
-    assert utc_instant("2026-03-01T23:00:00.5-01:00") == "2026-03-02T00:00:00.500000Z"
+    assert utc_instant("2026-03-01T23:00:00.5-01:00") == "2026-03-02T00:00:00.500000000Z"
+    assert utc_instant("2026-01-01t08:59:59.123456789+09:00") == "2025-12-31T23:59:59.123456789Z"
+    # Python's datetime keeps six digits: these two must not tie.
+    later, earlier = "2026-01-01T00:00:00.0000002Z", "2026-01-01T00:00:00.0000001Z"
+    assert utc_instant(later) > utc_instant(earlier)
