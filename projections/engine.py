@@ -22,10 +22,9 @@ from projections.source import (
 
 @dataclass(frozen=True)
 class Cut:
-    """Which records count: positions ≤ upto, less `excluded` (as-of stragglers)."""
+    """Which records count: positions ≤ upto (all of them if None)."""
 
     upto: int | None = None
-    excluded: tuple[int, ...] = ()
 
 
 def parse_time(text: str) -> datetime:
@@ -49,18 +48,24 @@ def cut_for(store: Store, as_of: str | None, position: int | None) -> Cut:
         return Cut(position)
     if as_of is None:
         return Cut()
-    moment = parse_time(as_of)
+    return Cut(prefix_recorded_by(store, parse_time(as_of)))
+
+
+def prefix_recorded_by(store: Store, moment: datetime) -> int:
+    """The last position N such that every record at positions ≤ N was
+    recorded at or before `moment`: a prefix of the log, so the figures are
+    those of `--position N` and the chain head over N proves them. Concurrent
+    writers may record a little out of time order; a record after `moment`
+    then ends the prefix, and records after it wait for a later --as-of."""
     times = record_times(store).with_columns(
         at=pl.col("recorded_at").str.to_datetime(
             "%Y-%m-%dT%H:%M:%S%.f%:z", time_zone="UTC", time_unit="us"
         )  # Python's isoformat drops ".000000", so the fraction is optional
     )
-    included = times.filter(pl.col("at") <= moment)
-    if included.height == 0:
-        return Cut(0)
-    upto = int(included["position"].max())  # type: ignore[arg-type]
-    stragglers = times.filter((pl.col("position") < upto) & (pl.col("at") > moment))
-    return Cut(upto, tuple(stragglers["position"].to_list()))
+    later = times.filter(pl.col("at") > moment)
+    if later.height:
+        return int(later["position"].min()) - 1  # type: ignore[arg-type]
+    return int(times["position"].max() or 0)  # type: ignore[arg-type]
 
 
 def decoded(chunk: pl.DataFrame) -> Facts:
@@ -86,7 +91,6 @@ def load_facts(
     store = open_store(url)
     cut = cut_for(store, as_of, position)
     directory = Path(checkpoint_dir) if checkpoint_dir else checkpoint.default_dir(store)
-    use_checkpoint = use_checkpoint and not cut.excluded
     facts, manifest = Facts(), None
     if use_checkpoint:
         manifest = checkpoint.read_manifest(directory)
@@ -100,8 +104,6 @@ def load_facts(
     after = facts.position
     added = Facts()
     for chunk in prefetched(records(store, after, cut.upto)):
-        if cut.excluded:
-            chunk = chunk.filter(~pl.col("position").is_in(list(cut.excluded)))
         added.add(decoded(chunk))
     if added.position:
         for event_type, frame in added.frames.items():
@@ -114,8 +116,6 @@ def load_facts(
         facts.position, facts.recorded_at = added.position, added.recorded_at
         if use_checkpoint:
             checkpoint.save(directory, manifest, facts, added.frames, after)
-    if cut.excluded and facts.position:
-        facts.recorded_at = record_at(store, facts.position)
     return facts
 
 
