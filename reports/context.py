@@ -39,6 +39,14 @@ def build_context(data: dict[str, Any], lang: str) -> dict[str, Any]:
     }
 
 
+def years_covered(view: View) -> str:
+    """The indicator rows' years; none in a ledger without a fact that names
+    a year (the charts still draw an empty 2030)."""
+    if not view.values:
+        return filters.MISSING
+    return f"{view.years[0]}–{view.years[-1]}"
+
+
 def cover(view: View, m: Catalogue) -> dict[str, Any]:
     data, lang = view.data, m.lang
     as_of = data.get("as_of") or {}
@@ -46,7 +54,7 @@ def cover(view: View, m: Catalogue) -> dict[str, Any]:
     facts = [
         (m.text("ui.as_of_position"), filters.format_count(as_of.get("position"), lang)),
         (m.text("ui.as_of_time"), filters.format_datetime(as_of.get("recorded_at"), lang)),
-        (m.text("ui.years_covered"), f"{view.years[0]}–{view.years[-1]}"),
+        (m.text("ui.years_covered"), years_covered(view)),
     ]
     sources: list[str] = []
     if summary:

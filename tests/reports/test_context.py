@@ -89,6 +89,15 @@ def test_findings_keep_at_most_five_event_ids():
     assert rows and rows[0]["event_ids"] == ["E0", "E1", "E2", "E3", "E4"]
 
 
+def test_an_empty_ledger_covers_no_years():
+    data = report_data()
+    data["indicators"] = []
+    built = context.build_context(data, "en")
+    covered = {fact["label"]: fact["value"] for fact in built["cover"]["facts"]}
+    assert covered["Years covered"] == "—"
+    assert context.build_context(report_data(), "en")["cover"]["facts"][2]["value"] != "—"
+
+
 def test_cover_without_summary_shows_no_counts():
     built = context.build_context(spec_only(report_data()), "en")
     labels = [fact["label"] for fact in built["cover"]["facts"]]
