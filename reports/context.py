@@ -10,9 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from reports import filters, sections
+from reports import filters, sections, wording
 from reports.figures import Figures, View
-from reports.indicators import FINDING_IDS, INDICATOR_IDS, format_difference, format_value
+from reports.indicators import (
+    FINDING_IDS,
+    INDICATOR_IDS,
+    format_difference,
+    format_value,
+    kind_of,
+)
 from reports.messages import Catalogue, load
 
 STATUS_ICONS = {"on_track": "✔", "at_risk": "▲", "off_track": "✖", "insufficient_data": "?"}
@@ -22,8 +28,9 @@ FIRST_EVENT_IDS = 5
 
 
 def build_context(data: dict[str, Any], lang: str) -> dict[str, Any]:
-    """Everything the templates show, in `lang` ("ko" or "en")."""
-    m = load(filters.check_lang(lang))
+    """Everything the templates show, in `lang` ("ko" or "en"); the prose states
+    the data's parameters (those the figures used), not the shipped defaults."""
+    m = load(filters.check_lang(lang)).stating(data.get("parameters"))
     view = View(data)
     figures = Figures(view, m)
     return {
@@ -229,8 +236,41 @@ def findings(view: View, figures: Figures) -> list[dict[str, Any]]:
 
 def methodology(view: View, m: Catalogue) -> dict[str, Any]:
     ids = list(INDICATOR_IDS) + sorted(set(view.values) - set(INDICATOR_IDS))
+    principles = m.section("methodology")
+    rules = status_rules(view.data.get("parameters"), m)
+    principles["status"] = " ".join([principles["status"], *rules])
     return {
-        "principles": list(m.section("methodology").values()),
+        "principles": list(principles.values()),
         "statuses": [status_view(key, m) for key in STATUSES],
         "definitions": [{"id": indicator_id, **m.indicator(indicator_id)} for indicator_id in ids],
     }
+
+
+def status_rules(parameters: dict[str, Any] | None, m: Catalogue) -> list[str]:
+    """A sentence per target with its own status rule, in the order projections/targets.py
+    tries them: a first year (every year from it must reach the target), else a zero target."""
+    targets = wording.merged(parameters)["targets"]
+    rules = []
+    for indicator_id in sorted(targets, key=order):
+        target, name = targets[indicator_id], m.indicator(indicator_id)["name"]
+        if target.get("from_year") is not None:
+            rules.append(
+                m.text(
+                    "status_rule.from_year",
+                    name=name,
+                    from_year=str(target["from_year"]),
+                    target=target_text(indicator_id, target.get("value"), m),
+                )
+            )
+        elif target.get("value") == 0:
+            rules.append(m.text("status_rule.zero", name=name))
+    return rules
+
+
+def target_text(indicator_id: str, value: Any, m: Catalogue) -> str:
+    """A target in running text: '100%' rather than the tables' '100.0%'."""
+    kind = kind_of(indicator_id)
+    if kind.kind == "ratio" and isinstance(value, int | float):
+        return wording.percent(value)
+    unit = m.get(f"unit.{kind.unit}", "") if kind.unit else ""
+    return format_value(indicator_id, value, m.lang, unit)

@@ -1,0 +1,116 @@
+"""The policy parameters as words for the report's prose, in Korean or English.
+
+The catalogues' texts name parameters as {placeholders} (e.g. "within the last
+{early_career_years}") so that the methodology states the parameters the
+figures were computed with — the data's `parameters` — not the shipped
+defaults. A key the data leaves out (hand-written data, an empty ledger's
+`{}`) keeps its shipped default, so every placeholder always has a value.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from reports import filters
+
+# The shipped defaults of projections/parameters.toml (as in its `as_json()`,
+# without sources); tests/reports/test_wording.py keeps the two equal.
+DEFAULTS: dict[str, Any] = {
+    "early_career_years": 7,
+    "stage_evaluation_abolished_on": "2026-01-01",
+    "integrated_evaluation_from": 2026,
+    "young_ladder_from": 2026,
+    "bonus_scheme_first_year": {"all_staff_integrated": 2027, "excellent_researcher": 2026},
+    "forecast_window_years": 5,
+    "at_risk_tolerance": 0.1,
+    "targets": {
+        "ai_centers.designated": {"value": 40, "target_year": 2030},
+        "ai_centers.researchers_trained": {"value": 2000, "target_year": 2030},
+        "budget.basic_research_share": {"value": 0.1, "target_year": 2030},
+        "coverage.all_faculty": {"value": 0.3, "target_year": 2030},
+        "coverage.early_career": {"value": 0.7, "target_year": 2030},
+        "coverage.full_time": {"value": 0.5, "target_year": 2030},
+        "evaluation.stage_after_abolition": {"value": 0, "target_year": 2030},
+        "institutes.integrated_evaluation_share": {
+            "value": 1.0,
+            "target_year": 2030,
+            "from_year": 2026,
+        },
+        "institutes.personnel_cost_coverage": {"value": 1.0, "target_year": 2030},
+        "young.researchers_supported": {"value": 10000, "target_year": 2030},
+    },
+}
+WORDS_EN = "zero one two three four five six seven eight nine".split()
+
+
+def merged(parameters: dict[str, Any] | None) -> dict[str, Any]:
+    """The defaults with the data's parameters over them (nested tables key by key)."""
+    result = copy.deepcopy(DEFAULTS)
+    for key, value in (parameters or {}).items():
+        if value is None:
+            continue
+        if key == "targets" and isinstance(value, dict):
+            for target_id, spec in value.items():
+                spec = spec if isinstance(spec, dict) else {"value": spec}
+                given = {k: v for k, v in spec.items() if v is not None}
+                result["targets"][target_id] = {**result["targets"].get(target_id, {}), **given}
+        elif isinstance(value, dict) and isinstance(result.get(key), dict):
+            result[key] = {**result[key], **value}
+        else:
+            result[key] = value
+    return result
+
+
+def number(n: float, lang: str) -> str:
+    """A number in running text: en words for whole numbers up to nine ('seven'), else digits."""
+    if lang == "en" and float(n).is_integer() and 0 <= n < len(WORDS_EN):
+        return WORDS_EN[int(n)]
+    return filters.format_count(n, lang)
+
+
+def years(n: int, lang: str) -> str:
+    """A span of years: en 'seven years', 'one year', '20 years'; ko '7년'."""
+    if lang == "ko":
+        return f"{filters.format_count(n, lang)}년"
+    return f"{number(n, lang)} year{'' if n == 1 else 's'}"
+
+
+def percent(fraction: float) -> str:
+    """A share as a percent without needless decimals: 0.1 -> '10%', 0.125 -> '12.5%'."""
+    return f"{filters.format_number(fraction * 100, 2).rstrip('0').rstrip('.')}%"
+
+
+def year_list(found: list[int], lang: str) -> str:
+    """Years in a title: '2030'; en '2030 and 2035'; ko '2030·2035'."""
+    texts = [str(y) for y in sorted(set(found))]
+    if lang == "ko" or len(texts) < 2:
+        return "·".join(texts)
+    return f"{', '.join(texts[:-1])} and {texts[-1]}"
+
+
+def phrases(parameters: dict[str, Any] | None, lang: str) -> dict[str, str]:
+    """The value of every catalogue placeholder, as text in `lang`."""
+    filters.check_lang(lang)
+    p = merged(parameters)
+    targets, schemes = p["targets"], p["bonus_scheme_first_year"]
+    integrated = targets["institutes.integrated_evaluation_share"]
+    stage = targets["evaluation.stage_after_abolition"]["value"]
+    target_years = [t["target_year"] for t in targets.values() if t.get("target_year")]
+    return {
+        "early_career_years": years(p["early_career_years"], lang),
+        "stage_evaluation_abolished_on": filters.format_date(
+            str(p["stage_evaluation_abolished_on"]), lang
+        ),
+        "integrated_evaluation_from": str(p["integrated_evaluation_from"]),
+        "young_ladder_from": str(p["young_ladder_from"]),
+        "excellent_researcher_from": str(schemes["excellent_researcher"]),
+        "all_staff_integrated_from": str(schemes["all_staff_integrated"]),
+        "forecast_window_years": years(p["forecast_window_years"], lang),
+        "at_risk_tolerance": percent(p["at_risk_tolerance"]),
+        "target_years": year_list(target_years, lang),
+        "stage_target": number(stage, lang),
+        "personnel_cost_target": percent(targets["institutes.personnel_cost_coverage"]["value"]),
+        "integrated_share_target": percent(integrated["value"]),
+        "integrated_share_from": str(integrated["from_year"]),
+    }
