@@ -7,7 +7,6 @@ default. `Parameters.as_json()` is what the output's `parameters` shows.
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -60,8 +59,11 @@ class Parameters:
         }
 
 
+DEFAULT_FILE = Path(__file__).with_name("parameters.toml")  # as contract/policy.py finds its own
+
+
 def default_text() -> str:
-    return resources.files("projections").joinpath("parameters.toml").read_text("utf-8")
+    return DEFAULT_FILE.read_text("utf-8")
 
 
 def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:

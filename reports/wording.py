@@ -9,44 +9,17 @@ defaults. A key the data leaves out (hand-written data, an empty ledger's
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
+from projections.parameters import load_parameters
 from reports import filters
 
-# The shipped defaults of projections/parameters.toml (as in its `as_json()`,
-# without sources); tests/reports/test_wording.py keeps the two equal.
-DEFAULTS: dict[str, Any] = {
-    "early_career_years": 7,
-    "stage_evaluation_abolished_on": "2026-01-01",
-    "integrated_evaluation_from": 2026,
-    "young_ladder_from": 2026,
-    "bonus_scheme_first_year": {"all_staff_integrated": 2027, "excellent_researcher": 2026},
-    "forecast_window_years": 5,
-    "at_risk_tolerance": 0.1,
-    "targets": {
-        "ai_centers.designated": {"value": 40, "target_year": 2030},
-        "ai_centers.researchers_trained": {"value": 2000, "target_year": 2030},
-        "budget.basic_research_share": {"value": 0.1, "target_year": 2030},
-        "coverage.all_faculty": {"value": 0.3, "target_year": 2030},
-        "coverage.early_career": {"value": 0.7, "target_year": 2030},
-        "coverage.full_time": {"value": 0.5, "target_year": 2030},
-        "evaluation.stage_after_abolition": {"value": 0, "target_year": 2030},
-        "institutes.integrated_evaluation_share": {
-            "value": 1.0,
-            "target_year": 2030,
-            "from_year": 2026,
-        },
-        "institutes.personnel_cost_coverage": {"value": 1.0, "target_year": 2030},
-        "young.researchers_supported": {"value": 10000, "target_year": 2030},
-    },
-}
 WORDS_EN = "zero one two three four five six seven eight nine".split()
 
 
 def merged(parameters: dict[str, Any] | None) -> dict[str, Any]:
     """The defaults with the data's parameters over them (nested tables key by key)."""
-    result = copy.deepcopy(DEFAULTS)
+    result = load_parameters().as_json()  # the shipped file: one source of the defaults
     for key, value in (parameters or {}).items():
         if value is None:
             continue

@@ -159,14 +159,6 @@ def test_a_status_rule_follows_the_targets_not_the_indicator():
     assert "Stage evaluations after abolition:" not in status
 
 
-def test_shipped_defaults_are_those_of_projections():
-    shipped = load_parameters().as_json()
-    del shipped["file"]
-    for target in shipped["targets"].values():
-        del target["source"]
-    assert wording.DEFAULTS == shipped
-
-
 @pytest.mark.parametrize(
     ("function", "args", "expected"),
     [
