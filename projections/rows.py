@@ -39,6 +39,17 @@ def fraction() -> pl.Expr:
     )
 
 
+def ratio_columns() -> dict[str, pl.Expr]:
+    """The value columns of a ratio row (a row's value is one of value_i/value_f)."""
+    return {
+        "value_i": pl.lit(None, pl.Int64),
+        "value_f": fraction(),
+        "numerator": pl.col("numerator"),
+        "denominator": pl.col("denominator"),
+        "ratio": pl.lit(True),
+    }
+
+
 def counts(
     indicator: str,
     years: pl.DataFrame,
@@ -83,16 +94,7 @@ def ratio(
         out = out.with_columns(pl.col("denominator").fill_null(0))
     return (
         out.sort("year")
-        .select(
-            id=pl.lit(indicator),
-            year="year",
-            value_i=pl.lit(None, pl.Int64),
-            value_f=fraction(),
-            numerator="numerator",
-            denominator="denominator",
-            ratio=pl.lit(True),
-            events="events",
-        )
+        .select(id=pl.lit(indicator), year="year", **ratio_columns(), events="events")
         .cast(ROW)  # type: ignore[arg-type]
     )
 
@@ -107,11 +109,7 @@ def breakdown_ratio(indicator: str, by: str, frame: pl.DataFrame) -> pl.DataFram
             by=pl.lit(by),
             key=pl.col("key").cast(pl.String),
             year="year",
-            value_i=pl.lit(None, pl.Int64),
-            value_f=fraction(),
-            numerator="numerator",
-            denominator="denominator",
-            ratio=pl.lit(True),
+            **ratio_columns(),
         )
         .cast(BREAKDOWN)  # type: ignore[arg-type]
     )
