@@ -98,7 +98,7 @@ def test_fast_path_equals_the_definition():
     rows = [
         (1, "00" * 16, 1, "a:B.C", b"{}"),
         (2, "ff" * 16, 7, "모듈:집계.사건", b"\x00\xff" * 300),
-        (5, "0123456789abcdefFEDCBA9876543210", 2**40, "a:B.C", b""),
+        (5, "0123456789abcdeffedcba9876543210", 2**40, "a:B.C", b""),
     ]
     expected = GENESIS
     for position, oid, version, topic, state in rows:
@@ -117,6 +117,8 @@ def test_head_before_any_record_is_zeros(store_url, ledger):
     ("row", "problem"),
     [
         ((3, "xyz", 1, "t", b""), "originator_id 'xyz' is not 32 hex digits"),
+        ((3, "AB" * 16, 1, "t", b""), f"originator_id '{'AB' * 16}' is not 32 hex digits in"),
+        ((3, "ab" * 14 + " abab", 1, "t", b""), "originator_id 'abab"),  # decodes to 16 bytes
         ((3, "00" * 16, -1, "t", b""), "originator_version -1"),
         ((3, "00" * 16, 1, "t", "text"), "state is str, not bytes"),
         ((3, "00" * 16, 1, None, b""), "topic is NoneType, not text"),
