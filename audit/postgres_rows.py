@@ -4,6 +4,7 @@ Its own module so that only a PostgreSQL store imports psycopg.
 """
 
 from collections.abc import Iterator
+from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -27,6 +28,8 @@ class PostgresRows:
         self.table = sql.SQL("{}.{}").format(
             sql.Identifier(env.get("POSTGRES_SCHEMA") or "public"), sql.Identifier(POSTGRES_TABLE)
         )
+        self.events_table = self.table.as_string(self.connection)
+        self.position_column = "notification_id"
 
     def max_position(self) -> int:
         query = sql.SQL("SELECT MAX(notification_id) FROM {}").format(self.table)
@@ -54,6 +57,10 @@ class PostgresRows:
         )
         with reading():
             return self.connection.execute(query, (topic, stop)).fetchall()  # type: ignore[return-value]
+
+    def fetch_one(self, query: str) -> tuple[Any, ...]:
+        with reading():
+            return self.connection.execute(query).fetchone()  # type: ignore[return-value]
 
     def close(self) -> None:
         self.connection.close()

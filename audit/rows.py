@@ -4,6 +4,9 @@ SQLite: `stored_events`, position = rowid, originator_id as 32 hex digits.
 PostgreSQL: `{schema}.ledger_events`, position = notification_id, originator_id
 read as its 16 bytes with `uuid_send`. Each reader runs in one read-only
 snapshot, so a scan sees one consistent history while others write.
+
+verify's checks written in SQL run in the same snapshot: each reader names
+its tables and runs a one-row query (`fetch_one`).
 """
 
 import sqlite3
@@ -40,6 +43,8 @@ def reading() -> Iterator[None]:
 class SQLiteRows:
     hex_ids = True
     gaps_mean_deletion = True  # rowids are max+1: a rolled-back insert leaves no gap
+    events_table = SQLITE_TABLE
+    position_column = "rowid"
 
     def __init__(self, path: str) -> None:
         uri = Path(path).resolve().as_uri() + "?mode=ro"
@@ -78,6 +83,10 @@ class SQLiteRows:
         with reading():
             return self.connection.execute(query, (topic, stop)).fetchall()
 
+    def fetch_one(self, query: str) -> tuple[Any, ...]:
+        with reading():
+            return self.connection.execute(query).fetchone()
+
     def close(self) -> None:
         self.connection.close()
 
@@ -88,10 +97,13 @@ class Rows(Protocol):
 
     hex_ids: bool  # originator ids as 32 hex digits (SQLite), not 16 bytes
     gaps_mean_deletion: bool  # whether a missing position means a deleted row
+    events_table: str  # SQL names, quoted as a query needs them
+    position_column: str
 
     def max_position(self) -> int: ...
     def pages(self, after: int, stop: int) -> Iterator[Page]: ...
     def of_topic(self, topic: str, stop: int, last: bool = False) -> list[tuple[int, bytes]]: ...
+    def fetch_one(self, query: str) -> tuple[Any, ...]: ...
     def close(self) -> None: ...
 
 

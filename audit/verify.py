@@ -1,4 +1,5 @@
-"""Recompute the chain over the whole history and check every seal against it."""
+"""Recompute the chain over the whole history and check every seal against it;
+then check what the chain does not cover: records at positions below 1."""
 
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
@@ -70,7 +71,30 @@ def verify(
     heads, scanned_to = chain_heads(rows, result, sorted({c.position for c in checks}), progress)
     judge(checks, heads, scanned_to, result)
     result.failures.sort(key=lambda f: f.position)
+    # Then what the chain does not cover, after the chain's own failures: the
+    # first line still names the first seal that fails (cli.md).
+    check_before_first(rows, result)
     return result
+
+
+BEFORE_FIRST = "SELECT COUNT(*), MIN({position}) FROM {events} WHERE {position} < 1"
+
+
+def check_before_first(rows: Rows, result: Result) -> None:
+    """Records at positions below 1: the ledger never writes there (positions
+    start at 1), the chain and every seal start at 1, yet the ledger loads
+    them as history (it finds a subject's events by id, not by position)."""
+    query = BEFORE_FIRST.format(position=rows.position_column, events=rows.events_table)
+    count, first = rows.fetch_one(query)
+    if count:
+        result.failures.append(
+            Failure(
+                first,
+                f"FAILED {count:,} stored record(s) at positions below 1 (first: position "
+                f"{first}): no seal covers them, yet the ledger reads them as history; "
+                "they were inserted outside it",
+            )
+        )
 
 
 def chain_heads(

@@ -18,6 +18,12 @@ from store.recorders import IndexedEvent, StoredRow
 CHUNK = 5_000  # keys per lookup (one array parameter each)
 
 
+def index_table_for(events_table: str) -> str:
+    """The event-id index beside an events table (`ledger_events` → `ledger_event_ids`);
+    verify reads it too (audit/postgres_rows.py)."""
+    return events_table.removesuffix("_events") + "_event_ids"
+
+
 def chunks(items: Sequence[Any], size: int = CHUNK) -> list[Sequence[Any]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
@@ -25,7 +31,7 @@ def chunks(items: Sequence[Any], size: int = CHUNK) -> list[Sequence[Any]]:
 class PostgresLedgerRecorder(PostgresProcessRecorder):
     def __init__(self, datastore: Any, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
-        self.index_table = self.events_table_name.removesuffix("_events") + "_event_ids"
+        self.index_table = index_table_for(self.events_table_name)
         schema, table = Identifier(self.datastore.schema), Identifier(self.index_table)
         self.sql_create_statements.append(
             SQL(

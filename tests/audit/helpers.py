@@ -3,12 +3,14 @@
 import sqlite3
 from typing import Any
 
+import orjson
 import psycopg
 
 from audit.rows import POSTGRES_TABLE
 from audit.seal import record_seal
 from consumers.intake import Intake
 from domain.ledger import Ledger
+from store.postgres_recorder import index_table_for
 from tests.builders import event
 from tests.integration.helpers import send
 
@@ -30,14 +32,20 @@ def build_sealed(ledger: Ledger, intake: Intake) -> list[tuple[int, str]]:
 
 
 def execute(store_url: str, statement: str, params: tuple[Any, ...] = ()) -> None:
-    """Run SQL with {t} = the events table, {pos} = the position column, {p} = a parameter."""
+    """Run SQL with {t} = the events table, {pos} = the position column, {p} = a
+    parameter, {i} = the event-id index."""
     if store_url.startswith("sqlite"):
-        text = statement.format(t="stored_events", pos="rowid", p="?")
+        text = statement.format(t="stored_events", pos="rowid", p="?", i="event_ids")
         with sqlite3.connect(store_url.removeprefix("sqlite:///")) as connection:
             connection.execute(text, params)
         return
     base, schema = store_url.split("?schema=")
-    text = statement.format(t=f'"{schema}".{POSTGRES_TABLE}', pos="notification_id", p="%s")
+    text = statement.format(
+        t=f'"{schema}".{POSTGRES_TABLE}',
+        pos="notification_id",
+        p="%s",
+        i=f'"{schema}".{index_table_for(POSTGRES_TABLE)}',
+    )
     with psycopg.connect(base) as connection:
         connection.execute(text, params)
 
@@ -55,3 +63,13 @@ def fetch_state(store_url: str, position: int) -> bytes:
 
 def move(store_url: str, source: int, target: int) -> None:
     execute(store_url, "UPDATE {t} SET {pos} = {p} WHERE {pos} = {p}", (target, source))
+
+
+def index_fact(store_url: str, originator_id: str, state: bytes) -> None:
+    """Give a fact inserted by hand its row in the event-id index, as the ledger would."""
+    fact = orjson.loads(state)
+    execute(
+        store_url,
+        "INSERT INTO {i} VALUES ({p}, {p}, {p}, {p}, {p})",
+        (fact["event_id"], originator_id, fact["subject_id"], fact["source"], fact["event_type"]),
+    )

@@ -1,15 +1,45 @@
 """Tampering the hash chain alone does not show, which the ledger still acts on:
-an originator_id spelt another way. It left verify at "OK" before it was checked."""
+records at positions below 1 and an originator_id spelt another way. Each
+left verify at "OK" before it checked them."""
 
+import orjson
 import pytest
 
 from consumers.intake import Intake
 from contract.policy import load_policy
+from domain.subjects import Researcher
 from rnd_ledger.bootstrap import open_ledger
-from tests.audit.helpers import build_sealed, execute, fetch_state
+from tests.audit.helpers import build_sealed, execute, fetch_state, index_fact
 from tests.audit.test_tampering import check, first_failure
 from tests.builders import event
 from tests.integration.helpers import reasons, send
+
+
+def forged_registration(store_url: str, subject: str) -> tuple[str, bytes]:
+    """A copy of the real registration at position 3 (of R3), for another subject."""
+    state = orjson.loads(fetch_state(store_url, 3))
+    state |= {"subject_id": subject, "event_id": f"FORGED-{subject}"}
+    return Researcher.create_id(subject).hex, orjson.dumps(state)
+
+
+@pytest.mark.parametrize("position", [0, -5])
+def test_record_below_position_1_fails(store_url, sealed, intake, position):
+    oid, state = forged_registration(store_url, "R99")
+    execute(
+        store_url,
+        "INSERT INTO {t} ({pos}, originator_id, originator_version, topic, state) "
+        "VALUES ({p}, {p}, 1, {p}, {p})",
+        (position, oid, Researcher.topics["ResearcherRegistered"], state),
+    )
+    index_fact(store_url, oid, state)  # a careful forger: the index agrees
+    result = check(store_url, expects=sealed)
+    assert [f.message for f in result.failures] == [
+        f"FAILED 1 stored record(s) at positions below 1 (first: position {position}): no seal "
+        "covers them, yet the ledger reads them as history; they were inserted outside it"
+    ]
+    assert result.records == 12  # the chain itself reads positions 1-12 and agrees
+    # why it matters: the ledger took the forged row as R99's registration
+    assert reasons(send(intake, event("ResearcherRegistered", "R99"))) == ["already_exists"]
 
 
 @pytest.mark.parametrize(
