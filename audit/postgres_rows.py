@@ -9,8 +9,17 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from audit.rows import POSTGRES_PAGE, POSTGRES_TABLE, Page, reading
+from audit.rows import (
+    FIELDS,
+    POSTGRES_PAGE,
+    POSTGRES_TABLE,
+    Page,
+    UnreadableFacts,
+    reading,
+    sql_list,
+)
 from store.drivers import connect_postgres
+from store.postgres_recorder import index_table_for
 from store.url import StoreError
 
 
@@ -25,11 +34,12 @@ class PostgresRows:
         except psycopg.Error as error:
             reason = str(error).strip().splitlines()[0] if str(error).strip() else "error"
             raise StoreError(f"cannot open store {shown_url}: {reason}") from None
-        self.table = sql.SQL("{}.{}").format(
-            sql.Identifier(env.get("POSTGRES_SCHEMA") or "public"), sql.Identifier(POSTGRES_TABLE)
-        )
+        schema = sql.Identifier(env.get("POSTGRES_SCHEMA") or "public")
+        self.table = sql.SQL("{}.{}").format(schema, sql.Identifier(POSTGRES_TABLE))
         self.events_table = self.table.as_string(self.connection)
         self.position_column = "notification_id"
+        index = sql.SQL("{}.{}").format(schema, sql.Identifier(index_table_for(POSTGRES_TABLE)))
+        self.index_table = index.as_string(self.connection)
 
     def max_position(self) -> int:
         query = sql.SQL("SELECT MAX(notification_id) FROM {}").format(self.table)
@@ -58,9 +68,31 @@ class PostgresRows:
         with reading():
             return self.connection.execute(query, (topic, stop)).fetchall()  # type: ignore[return-value]
 
+    def facts_sql(self, topics: list[str]) -> str:
+        """The facts of `topics` as rows: pos, oid and the state's FIELDS, the
+        state parsed once per row (json_to_record; four ->> parsed it four
+        times, 3.5 against 1.8 s for 500,000 facts)."""
+        columns = ", ".join(f"r.{name} AS {alias}" for name, alias in FIELDS)
+        record = ", ".join(f"{name} text" for name, _ in FIELDS)
+        return (
+            f"SELECT e.notification_id AS pos, e.originator_id AS oid, {columns} "
+            f"FROM {self.events_table} e CROSS JOIN LATERAL "
+            f"json_to_record(convert_from(e.state, 'UTF8')::json) AS r({record}) "
+            f"WHERE e.topic IN ({sql_list(topics)})"
+        )
+
     def fetch_one(self, query: str) -> tuple[Any, ...]:
+        """One row, in a savepoint: a state that is not JSON (or not UTF-8) stops
+        the query with an error that would otherwise end the whole snapshot."""
         with reading():
-            return self.connection.execute(query).fetchone()  # type: ignore[return-value]
+            try:
+                with self.connection.transaction():
+                    return self.connection.execute(query).fetchone()  # type: ignore[return-value]
+            except psycopg.DataError as error:
+                reason = str(error).strip().splitlines()[0]
+                raise UnreadableFacts(
+                    f"a stored fact's state is not the JSON the ledger wrote ({reason})"
+                ) from None
 
     def close(self) -> None:
         self.connection.close()

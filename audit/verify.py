@@ -1,5 +1,6 @@
 """Recompute the chain over the whole history and check every seal against it;
-then check what the chain does not cover: records at positions below 1."""
+then check what the chain does not cover: records at positions below 1, and
+the duplicate index (audit/index_check.py)."""
 
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
@@ -7,6 +8,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 
 from audit.chain import GENESIS, MalformedRecord, Topics, extend
+from audit.index_check import check_index
 from audit.rows import Rows
 from audit.seal import SEAL_TOPIC, SealRecord, UnreadableSeal, decode_seal
 
@@ -74,6 +76,9 @@ def verify(
     # Then what the chain does not cover, after the chain's own failures: the
     # first line still names the first seal that fails (cli.md).
     check_before_first(rows, result)
+    for finding in check_index(rows):
+        at = result.last_position + 1 if finding.position is None else finding.position
+        result.failures.append(Failure(at, finding.message))
     return result
 
 

@@ -3,10 +3,11 @@
 python -m benchmarks.bench_verify [--events 1000000] [--store URL]
 
 Builds the store by writing rows directly in the stored format (realistic
-fact states of ~450 bytes, a seal every 100,000 records), then measures in
-the same run, after a warm-up read and as the best of two runs each: the raw
-ceiling (one query over the same rows, the same bytes hashed in one tight
-loop), `verify`, `head_at` (what a first seal costs), and `record_seal`
+fact states of ~450 bytes, each with its duplicate-index row, a seal every
+100,000 records), then measures in the same run, after a warm-up read and as
+the best of two runs each: the raw ceiling (one query over the same rows, the
+same bytes hashed in one tight loop), `verify`, the part of it that checks the
+duplicate index, `head_at` (what a first seal costs), and `record_seal`
 continuing from a seal 10,000 records back.
 """
 
@@ -25,18 +26,21 @@ import orjson
 import psycopg
 
 from audit.chain import GENESIS, Topics, extend, head_at
-from audit.rows import POSTGRES_TABLE, open_rows
+from audit.index_check import check_index
+from audit.rows import POSTGRES_TABLE, SQLITE_INDEX_TABLE, open_rows
 from audit.seal import SEAL_TOPIC, record_seal
 from audit.verify import verify
 from domain.history import fact_topics
 from rnd_ledger.bootstrap import open_ledger
+from store.postgres_recorder import index_table_for
 
 GOAL_SECONDS_PER_MILLION = 10.0
 SEAL_EVERY = 100_000
 
 
 def fact_rows(count: int, first: int = 0) -> Iterator[tuple[str, int, str, bytes]]:
-    """(originator_id hex, version, topic, state) like ingested facts, 3 per subject."""
+    """(originator_id hex, version, topic, state) like ingested facts, 3 per subject
+    (each has its duplicate-index row: `index_rows`)."""
     topics = fact_topics()
     for n in range(first, first + count):
         subject, version = divmod(n, 3)
@@ -56,13 +60,24 @@ def fact_rows(count: int, first: int = 0) -> Iterator[tuple[str, int, str, bytes
         yield oid, version + 1, topics[subject % len(topics)], orjson.dumps(state)
 
 
+def index_rows(facts: list[tuple[str, int, str, bytes]]) -> list[tuple[str, str, str, str, str]]:
+    """The event-id index rows of `facts`, as the ledger writes them (store/recorders.py)."""
+    rows = []
+    for oid, _, _, state in facts:
+        fact = orjson.loads(state)
+        rows.append((fact["event_id"], oid, fact["subject_id"], fact["source"], fact["event_type"]))
+    return rows
+
+
 def seal_row(position: int, head: str) -> tuple[str, int, str, bytes]:
     state = {"timestamp": "2026-11-25T00:17:21.282530+00:00", "originator_topic": "audit.seal:Seal"}
     state |= {"position": position, "head": head}
     return uuid.uuid4().hex, 1, SEAL_TOPIC, orjson.dumps(state)
 
 
-def insert(url: str, rows: list[tuple[str, int, str, bytes]]) -> None:
+def insert(url: str, rows: list[tuple[str, int, str, bytes]], facts: bool = True) -> None:
+    """Store `rows`, with their duplicate-index rows if they are `facts`."""
+    index = index_rows(rows) if facts else []
     if url.startswith("sqlite"):
         with sqlite3.connect(url.removeprefix("sqlite:///")) as connection:
             connection.executemany(
@@ -70,14 +85,21 @@ def insert(url: str, rows: list[tuple[str, int, str, bytes]]) -> None:
                 "VALUES (?, ?, ?, ?)",
                 rows,
             )
+            connection.executemany(
+                f"INSERT INTO {SQLITE_INDEX_TABLE} VALUES (?, ?, ?, ?, ?)", index
+            )
         return
     base, _, schema = url.partition("?schema=")
     table = f'"{schema or "public"}".{POSTGRES_TABLE}'
+    index_table = f'"{schema or "public"}".{index_table_for(POSTGRES_TABLE)}'
     with psycopg.connect(base) as connection, connection.cursor() as cursor:
         columns = "(originator_id, originator_version, topic, state)"
         with cursor.copy(f"COPY {table} {columns} FROM STDIN") as copy:
             for oid, version, topic, state in rows:
                 copy.write_row((uuid.UUID(oid), version, topic, state))
+        with cursor.copy(f"COPY {index_table} FROM STDIN") as copy:
+            for event_id, oid, *rest in index:
+                copy.write_row((event_id, uuid.UUID(oid), *rest))
 
 
 def build(url: str, events: int) -> None:
@@ -93,7 +115,7 @@ def build(url: str, events: int) -> None:
         written += len(facts)
         if written < events:
             seal = seal_row(written, head.hex())
-            insert(url, [seal])
+            insert(url, [seal], facts=False)
             head = extend(head, [(written + 1, *seal)], topics, hex_ids=True)
             written += 1
 
@@ -145,6 +167,15 @@ def run_verify(url: str) -> Any:
         rows.close()
 
 
+def run_index_check(url: str) -> Any:
+    """The part of verify that checks the duplicate index, alone."""
+    rows = open_rows(url)
+    try:
+        return check_index(rows)
+    finally:
+        rows.close()
+
+
 def timed(action: Callable[[], Any]) -> tuple[float, Any]:
     started = time.perf_counter()
     result = action()
@@ -170,6 +201,8 @@ def main() -> None:
         ceiling_seconds, (count, raw_head) = best_of_two(lambda: ceiling(url))
         verify_seconds, result = best_of_two(lambda: run_verify(url))
         assert result.ok and result.head == raw_head and result.records == count, result.failures
+        index_seconds, findings = best_of_two(lambda: run_index_check(url))
+        assert not findings, findings
         head_seconds, head = best_of_two(lambda: head_at(url, count))
         assert head == raw_head
         ledger = open_ledger(url)
@@ -181,6 +214,7 @@ def main() -> None:
         table = [
             ("raw ceiling: one query, hash the same bytes", count, ceiling_seconds, None),
             ("rnd-ledger verify (all seals checked)", count, verify_seconds, goal),
+            ("  of which the duplicate-index check", count, index_seconds, None),
             ("head_at(last position) = a first seal", count, head_seconds, None),
             ("record_seal, 10,000 records after a seal", 10_001, incremental_seconds, None),
         ]

@@ -9,7 +9,7 @@ import pytest
 from audit.chain import GENESIS, MalformedRecord, Topics, extend, head_at, link
 from audit.rows import open_rows
 from audit.verify import verify
-from tests.audit.helpers import execute
+from tests.audit.helpers import execute, index_fact
 
 DOC = Path(__file__).parents[2] / "docs" / "hash-chain.md"
 
@@ -84,6 +84,7 @@ def test_worked_example_through_the_code_and_a_real_store(store_url, ledger):
             "VALUES ({p}, {p}, {p}, {p})",
             as_row(r)[1:],
         )
+    index_fact(store_url, records[0]["originator_id"], as_row(records[0])[4])
     assert head_at(store_url, 1) == records[0]["h"]
     assert head_at(store_url, 2) == records[1]["h"]
     rows = open_rows(store_url)

@@ -50,7 +50,8 @@ def test_verify_tampered_store_exits_1_naming_the_seal(ingested, capsys):
         "verify: FAILED seal 1 at position 4 covering positions 1-3: chain head differs"
     )
     assert lines[1].startswith("verify: FAILED --expect 3:")
-    assert lines[-1].startswith("verify: 2 failure(s); 4 records, 1 seals and 1 expected seals")
+    assert lines[2].startswith("verify: FAILED the duplicate index has a wrong row")  # R1 → R7
+    assert lines[-1].startswith("verify: 3 failure(s); 4 records, 1 seals and 1 expected seals")
 
 
 def test_ingest_no_seal(tmp_path, sqlite_url, capsys):

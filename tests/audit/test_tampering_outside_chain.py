@@ -1,6 +1,6 @@
 """Tampering the hash chain alone does not show, which the ledger still acts on:
-records at positions below 1 and an originator_id spelt another way. Each
-left verify at "OK" before it checked them."""
+records at positions below 1, an originator_id spelt another way, and the
+duplicate index. Each left verify at "OK" before it checked them."""
 
 import orjson
 import pytest
@@ -9,6 +9,7 @@ from consumers.intake import Intake
 from contract.policy import load_policy
 from domain.subjects import Researcher
 from rnd_ledger.bootstrap import open_ledger
+from rnd_ledger.cli import main
 from tests.audit.helpers import build_sealed, execute, fetch_state, index_fact
 from tests.audit.test_tampering import check, first_failure
 from tests.builders import event
@@ -64,3 +65,74 @@ def test_originator_id_spelt_another_way_fails(sqlite_url, respelt, request):
     request.addfinalizer(fresh.close)
     registered_again = send(Intake(fresh, load_policy()), event("ResearcherRegistered", "R6"))
     assert reasons(registered_again) == ["accepted"]
+
+
+def event_id_at(store_url: str, position: int) -> str:
+    return orjson.loads(fetch_state(store_url, position))["event_id"]
+
+
+def test_deleted_index_row_fails(store_url, sealed, capsys):
+    event_id = event_id_at(store_url, 3)
+    execute(store_url, "DELETE FROM {i} WHERE event_id = {p}", (event_id,))
+    assert main(["verify", "--store", store_url]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        f"verify: FAILED the duplicate index lacks 1 accepted event(s) (first: event_id "
+        f"'{event_id}' at position 3): a re-sent message with that event_id would be accepted "
+        "a second time",
+        "verify: 1 failure(s); 12 records, 2 seals and 0 expected seals checked",
+    ]
+
+
+def test_changed_index_row_fails(store_url, sealed):
+    event_id = event_id_at(store_url, 8)
+    execute(store_url, "UPDATE {i} SET source = 'MSIT' WHERE event_id = {p}", (event_id,))
+    assert first_failure(check(store_url)) == (
+        f"FAILED the duplicate index has a wrong row for 1 accepted event(s) (first: event_id "
+        f"'{event_id}' at position 8): the index row names another aggregate, subject, source "
+        "or event type, so a retraction of that event would be checked against the wrong one"
+    )
+
+
+def test_extra_index_row_fails(store_url, sealed):
+    execute(
+        store_url,
+        "INSERT INTO {i} SELECT 'NEVER-1', originator_id, subject_id, source, event_type "
+        "FROM {i} LIMIT 1",
+    )
+    assert first_failure(check(store_url)) == (
+        "FAILED the duplicate index has 1 row(s) that no accepted event has (first: event_id "
+        "'NEVER-1'): a message with that event_id would be refused as a duplicate though no "
+        "accepted event has it"
+    )
+
+
+def test_fact_stored_twice_fails(store_url, sealed):
+    """A copy of the fact at position 11 as its aggregate's next version, after
+    the last seal: the chain has nothing to compare it with, the index does."""
+    execute(
+        store_url,
+        "INSERT INTO {t} (originator_id, originator_version, topic, state) "
+        "SELECT originator_id, originator_version + 1, topic, state FROM {t} WHERE {pos} = 11",
+    )
+    result = check(store_url)
+    assert [f.message for f in result.failures] == [
+        f"FAILED 1 event_id(s) are stored in more than one accepted event (first: event_id "
+        f"'{event_id_at(store_url, 11)}' at position 11): one message counts more than once "
+        "in the history"
+    ]
+
+
+def test_fact_that_is_not_json_is_reported_not_raised(store_url, sealed):
+    execute(store_url, "UPDATE {t} SET state = {p} WHERE {pos} = 11", (b"not json",))
+    messages = [f.message for f in check(store_url).failures]
+    if store_url.startswith("sqlite"):  # json_valid: the fact reads as one without fields
+        assert messages[0].startswith(
+            "FAILED the duplicate index lacks 1 accepted event(s) (first: position 11, whose "
+            "state names no event_id)"
+        )
+        assert messages[1].startswith("FAILED the duplicate index has 1 row(s) that no")
+    else:  # PostgreSQL stops the query at the first state it cannot parse
+        assert messages == [
+            "FAILED the duplicate index was not checked: a stored fact's state is not the "
+            "JSON the ledger wrote (invalid input syntax for type json)"
+        ]
