@@ -149,7 +149,8 @@ def note_gaps(page: Sequence, previous: int, deletion: bool, result: Result) -> 
                     Failure(
                         previous + 1,
                         f"FAILED positions {previous + 1}-{position - 1} are missing: "
-                        f"{missing:,} stored record(s) deleted",
+                        f"{missing:,} stored record(s) deleted, or the record at "
+                        f"{position:,} was inserted there",
                     )
                 )
         previous = position
