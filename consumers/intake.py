@@ -169,6 +169,8 @@ class Intake:
         self, unit: UnitOfWork, message: Message, checked: Screened, reason: Any, text: Any
     ) -> Outcome:
         readable = checked.readable
+        if checked.has_envelope:  # decided as no duplicate: still so when written?
+            unit.absent.append(checked.event_id)
         unit.reject(
             reason=reason,
             message=text,

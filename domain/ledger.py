@@ -19,7 +19,7 @@ import domain.grant  # noqa: F401  (registers the aggregate)
 import domain.institute  # noqa: F401
 import domain.subjects  # noqa: F401
 from domain.base import AGGREGATE_FOR_EVENT_TYPE, LedgerAggregate
-from domain.errors import UnauthorizedSource, UnknownSubject
+from domain.errors import RuleViolation, UnauthorizedSource, UnknownSubject
 from domain.facts import Fact
 from domain.rejection import Rejection
 from store.recorders import IndexedEvent, StoredRow
@@ -130,6 +130,11 @@ class UnitOfWork:
         self.earlier = earlier  # the index of a unit decided before, perhaps unwritten
         self.touched: set[SubjectKey] = set()
         self.forgotten = ledger.forgotten
+        # What the batch's rejections were decided on, checked again when it is
+        # written (another writer may have committed between our reads): event
+        # ids taken as new, and the versions of aggregates whose rules refused.
+        self.absent: list[str] = []
+        self.seen: dict[str, int] = {}
         # One recording time per batch: it is written in one transaction.
         self.recorded_at = datetime.now(UTC).isoformat()
 
@@ -142,15 +147,21 @@ class UnitOfWork:
         """
         if fact.event_type == "EventRetracted":
             key = self.retraction_target(fact)
-            aggregate = self.ledger.aggregate(key)
-            aggregate.retract(fact)
         else:
             key = subject_key(fact.event_type, fact.subject_id)
-            aggregate = self.ledger.aggregate(key)
-            aggregate.record(fact)
-        if key not in self.touched:
-            self.touched.add(key)
-            self.ledger.unsaved[key] += 1
+        aggregate = self.ledger.aggregate(key)
+        try:
+            if fact.event_type == "EventRetracted":
+                aggregate.retract(fact)
+            else:
+                aggregate.record(fact)
+        except RuleViolation:
+            self.seen[aggregate.hex_id] = aggregate.version
+            self.touch(key)  # so that a retry reloads it
+            raise
+        if aggregate.hex_id in self.seen:
+            self.seen[aggregate.hex_id] = aggregate.version
+        self.touch(key)
         self.rows.append(
             StoredRow(
                 aggregate.id,
@@ -163,9 +174,17 @@ class UnitOfWork:
             fact.event_id, aggregate.hex_id, fact.subject_id, fact.source, fact.event_type
         )
 
+    def touch(self, key: SubjectKey) -> None:
+        """The subject's cached state is the batch's: keep it until written."""
+        if key not in self.touched:
+            self.touched.add(key)
+            self.ledger.unsaved[key] += 1
+
     def retraction_target(self, fact: Fact) -> SubjectKey:
         target_id = fact.payload["retracted_event_id"]
         target = self.index.get(target_id) or self.find_event_ids([target_id]).get(target_id)
+        if target is None:
+            self.absent.append(target_id)
         if target is None or target.event_type == "EventRetracted":
             raise UnknownSubject("payload.retracted_event_id: no such accepted event to retract")
         if target.subject_id != fact.subject_id:
@@ -201,7 +220,11 @@ class UnitOfWork:
         positions. Touches no cache, so it may run in a writer thread."""
         try:
             self.ledger.recorder.insert_events(
-                self.rows, event_index=list(self.index.values()), trackings=list(trackings)
+                self.rows,
+                event_index=list(self.index.values()),
+                trackings=list(trackings),
+                absent=self.absent,
+                versions=self.seen,
             )
         except IntegrityError as error:
             raise ConcurrentWrite(str(error)) from error

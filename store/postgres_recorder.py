@@ -13,7 +13,7 @@ from eventsourcing.persistence import StoredEvent, Tracking
 from eventsourcing.postgres import PostgresProcessRecorder
 from psycopg.sql import SQL, Identifier
 
-from store.recorders import IndexedEvent, StoredRow
+from store.recorders import IndexedEvent, StoredRow, check_unchanged
 
 CHUNK = 5_000  # keys per lookup (one array parameter each)
 
@@ -56,6 +56,13 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
             "SELECT event_id, originator_id::text, subject_id, source, event_type "
             "FROM {0}.{1} WHERE event_id = ANY(%s)"
         ).format(schema, table)
+        self.any_index_statement = SQL(
+            "SELECT 1 FROM {0}.{1} WHERE event_id = ANY(%s) LIMIT 1"
+        ).format(schema, table)
+        self.max_versions_statement = SQL(
+            "SELECT originator_id, MAX(originator_version) FROM {0}.{1} "
+            "WHERE originator_id = ANY(%s) GROUP BY originator_id"
+        ).format(schema, Identifier(self.events_table_name))
         self.select_events_of_statement = SQL(
             "SELECT originator_id, originator_version, topic, state FROM {0}.{1} "
             "WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version"
@@ -76,6 +83,7 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
         self, curs: Any, stored_events: Sequence[StoredEvent | StoredRow], **kwargs: Any
     ) -> None:
         self._lock_table(curs)
+        self.check_decisions(curs, kwargs.get("absent", []), kwargs.get("versions", {}))
         self._notify_channel(curs)
         curs.execute(
             self.insert_arrays_statement,
@@ -86,6 +94,19 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
                 [s.state for s in stored_events],
             ),
         )
+
+    def check_decisions(self, curs: Any, absent: list[str], seen: dict[str, int]) -> None:
+        """`check_unchanged`, read once the table lock is held: every earlier
+        writer's commit is visible then (READ COMMITTED reads per statement)."""
+        accepted = False
+        if absent:
+            curs.execute(self.any_index_statement, (absent,))
+            accepted = bool(curs.fetchall())
+        stored: list[tuple[str, int]] = []
+        if seen:
+            curs.execute(self.max_versions_statement, ([UUID(hex) for hex in seen],))
+            stored = [(row["originator_id"].hex, row["max"]) for row in curs.fetchall()]
+        check_unchanged(accepted, stored, seen)
 
     def find_event_ids(self, event_ids: Sequence[str]) -> dict[str, IndexedEvent]:
         found: dict[str, IndexedEvent] = {}

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from uuid import UUID
 
 import orjson
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.sqlite import SQLiteCursor, SQLiteProcessRecorder
 
 
@@ -45,6 +45,21 @@ VARIABLE_LIMIT = sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER  # parameters a statement 
 EVENT_COLUMNS = " (originator_id, originator_version, topic, state)"
 
 
+def check_unchanged(
+    accepted_meanwhile: bool, stored_versions: Sequence[tuple[str, int]], seen: dict[str, int]
+) -> None:
+    """Raise IntegrityError (the batch is decided again) if what its rejections
+    were decided on changed before it was written: an event id it took as new
+    was accepted by another writer, or an aggregate whose rules refused a fact
+    has newer facts (its state was read before another writer's commit).
+    Accepted facts need no such check: the primary keys catch their races."""
+    if accepted_meanwhile:
+        raise IntegrityError("an event this batch rejected was accepted by another writer")
+    for originator_id, version in stored_versions:
+        if seen.get(originator_id, version) != version:
+            raise IntegrityError(f"aggregate {originator_id} changed since the batch was decided")
+
+
 @lru_cache(maxsize=16)  # the full-size statements; a batch's last one varies
 def multi_row_insert(table: str, width: int, rows: int) -> str:
     row = "(" + ",".join("?" * width) + ")"
@@ -61,6 +76,15 @@ class SQLiteLedgerRecorder(SQLiteProcessRecorder):
         self.select_index_statement = (
             f"SELECT * FROM {self.index_table} "
             "WHERE event_id IN (SELECT value FROM json_each(CAST(? AS TEXT)))"
+        )
+        self.any_index_statement = (
+            f"SELECT 1 FROM {self.index_table} "
+            "WHERE event_id IN (SELECT value FROM json_each(CAST(? AS TEXT))) LIMIT 1"
+        )
+        self.max_versions_statement = (
+            f"SELECT originator_id, MAX(originator_version) FROM {self.events_table_name} "
+            "WHERE originator_id IN (SELECT value FROM json_each(CAST(? AS TEXT))) "
+            "GROUP BY originator_id"
         )
         self.select_events_of_statement = (
             "SELECT originator_id, originator_version, topic, state "
@@ -96,7 +120,20 @@ class SQLiteLedgerRecorder(SQLiteProcessRecorder):
         self.insert_rows(c, self.index_table, 5, kwargs.get("event_index", []))
         for tracking in kwargs.get("trackings", []):
             self._insert_tracking(c, tracking)
+        self.check_decisions(c, kwargs.get("absent", []), kwargs.get("versions", {}))
         return None
+
+    def check_decisions(self, c: SQLiteCursor, absent: list[str], seen: dict[str, int]) -> None:
+        """`check_unchanged`, read while this transaction holds the write lock."""
+        accepted = False
+        if absent:
+            c.execute(self.any_index_statement, (orjson.dumps(absent),))
+            accepted = c.fetchone() is not None
+        stored: list[tuple[str, int]] = []
+        if seen:
+            c.execute(self.max_versions_statement, (orjson.dumps(list(seen)),))
+            stored = [(row[0], row[1]) for row in c.fetchall()]
+        check_unchanged(accepted, stored, seen)
 
     def insert_rows(
         self, c: SQLiteCursor, table: str, width: int, rows: Sequence[Sequence[Any]]

@@ -1,0 +1,54 @@
+"""Two writers on one store: a batch's rejections are decided on reads that
+another writer's commit may overtake, and are checked again when written."""
+
+from collections.abc import Iterator
+
+import pytest
+
+from consumers.intake import Intake
+from contract.policy import load_policy
+from domain.ledger import Ledger
+from rnd_ledger.bootstrap import open_ledger
+from tests.builders import event
+from tests.integration.helpers import reasons, rejection_count, send
+
+
+@pytest.fixture
+def other(store_url) -> Iterator[Intake]:
+    """A second writer, as another ingest or consume process would be."""
+    app = open_ledger(store_url)
+    yield Intake(app, load_policy())
+    app.close()
+
+
+def commits_first(ledger: Ledger, other: Intake, message: dict) -> None:
+    """Let `other` commit `message` between this ledger's event-id lookup and
+    its loading of the subjects (the first time only)."""
+    load_many = ledger.load_many
+
+    def racing(keys):  # noqa: ANN001, ANN202
+        ledger.load_many = load_many  # type: ignore[method-assign]
+        send(other, message)
+        return load_many(keys)
+
+    ledger.load_many = racing  # type: ignore[method-assign]
+
+
+def test_an_event_accepted_meanwhile_is_a_duplicate_not_a_rejection(ledger, intake, other):
+    decision = event("SelectionEvaluationCompleted", "A1")
+    commits_first(ledger, other, decision)
+    # Looked up as new, then loaded already decided: "already decided" would be
+    # recorded as a rejection of an accepted event.
+    assert reasons(send(intake, decision)) == ["duplicate"]
+    assert rejection_count(ledger) == 0
+
+
+def test_a_rule_refusal_on_a_stale_subject_is_decided_again(ledger, intake, other):
+    registered = event("ResearcherRegistered", "R1")
+    moved = event("ResearcherPositionChanged", "R1")
+    assert reasons(send(intake, moved)) == ["unknown_subject"]  # this writer caches R1
+    assert reasons(send(other, registered)) == ["accepted"]  # the other registers R1
+    # This writer's cache still holds R1 unregistered; written, it must not say so.
+    again = event("ResearcherPositionChanged", "R1")
+    assert reasons(send(intake, again)) == ["accepted"]
+    assert rejection_count(ledger) == 1
