@@ -18,13 +18,18 @@ OPEN_ATTEMPTS = 4
 SETUP_RACES = ("unique constraint", "concurrently updated", "already exists")
 
 
-def open_ledger(url: str) -> Ledger:
-    """Open (and if new, create) the ledger at `url`; StoreError says what to fix."""
+def open_ledger(url: str, create: bool = True) -> Ledger:
+    """Open (and if new, create) the ledger at `url`; StoreError says what to fix.
+    Without `create`, no CREATE statement runs: a role that may only read
+    (an auditor's) can open an existing ledger."""
     env = environment_for(url)
+    if not create:
+        env["CREATE_TABLE"] = "no"
     for attempt in range(1, OPEN_ATTEMPTS + 1):
         try:
             if env["PERSISTENCE_MODULE"] == "eventsourcing.postgres":
-                ensure_schema(env)
+                if create:
+                    ensure_schema(env)
             else:
                 refuse_foreign_sqlite(env["SQLITE_DBNAME"])
             return Ledger(env)
@@ -46,7 +51,7 @@ def open_ledger(url: str) -> Ledger:
 def open_existing_ledger(url: str) -> Ledger:
     """For commands that only read: the ledger, if there is one (`require_ledger`)."""
     require_ledger(url)
-    return open_ledger(url)
+    return open_ledger(url, create=False)
 
 
 def require_ledger(url: str) -> None:
@@ -82,7 +87,8 @@ def ensure_schema(env: dict[str, str]) -> None:
 
     with connect_postgres(env, autocommit=True) as connection:
         schema = env["POSTGRES_SCHEMA"]
-        if schema != "public":
+        exists = connection.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,))
+        if exists.fetchone() is None:  # IF NOT EXISTS alone needs CREATE on the database
             connection.execute(
                 sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema))
             )

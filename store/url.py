@@ -13,8 +13,22 @@ DEFAULT_STORE = "sqlite:///rnd-ledger.db"
 STORE_ENV = "RND_LEDGER_STORE"
 # By name, not by class: importing the class would load psycopg for every store.
 POSTGRES_RECORDER_TOPIC = "store.postgres_recorder:PostgresLedgerRecorder"
-# eventsourcing puts the schema into its SQL unquoted: only plain identifiers.
-SCHEMA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
+# eventsourcing puts the schema into its SQL unquoted: only plain identifiers,
+# in lower case (PostgreSQL folds unquoted names; ours are quoted), and not
+# one of PostgreSQL's reserved words (pg_get_keywords(), catcode R and T).
+SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+RESERVED_WORDS = frozenset(
+    """all analyse analyze and any array as asc asymmetric authorization binary both case
+    cast check collate collation column concurrently constraint create cross current_catalog
+    current_date current_role current_schema current_time current_timestamp current_user
+    default deferrable desc distinct do else end except false fetch for foreign freeze from
+    full grant group having ilike in initially inner intersect into is isnull join lateral
+    leading left like limit localtime localtimestamp natural not notnull null offset on only
+    or order outer overlaps placing primary references returning right select session_user
+    similar some symmetric system_user table tablesample then to trailing true union unique
+    user using variadic verbose when where window with""".split()
+)
+URL_OPTIONS = {"schema"}  # other connection settings: libpq's PG* environment variables
 
 
 class StoreError(Exception):
@@ -52,16 +66,23 @@ def environment_for(url: str) -> dict[str, str]:
                 "postgresql://user:password@host:port/dbname"
             )
         try:
-            port = parts.port or 5432
+            port = 5432 if parts.port is None else parts.port
         except ValueError:
+            port = 0
+        if not 1 <= port <= 65535:
+            raise StoreError(f"store URL {redact_password(url)!r} has a port that is not 1-65535")
+        options = parse_qs(parts.query, keep_blank_values=True)
+        if unknown := sorted(set(options) - URL_OPTIONS):
             raise StoreError(
-                f"store URL {redact_password(url)!r} has a port that is not 1-65535"
-            ) from None
-        schema = parse_qs(parts.query).get("schema", ["public"])[0]
-        if not SCHEMA_NAME.fullmatch(schema):
+                f"store URL option {', '.join(unknown)} is not supported: the URL takes only "
+                "?schema=; give other connection settings as libpq environment variables, "
+                "e.g. PGSSLMODE=require, which every connection of rnd-ledger honours"
+            )
+        schema = options.get("schema", ["public"])[0]
+        if not SCHEMA_NAME.fullmatch(schema) or schema in RESERVED_WORDS:
             raise StoreError(
-                f"schema {schema!r} in the store URL: use letters, digits and _ "
-                "(starting with a letter or _), at most 63 characters"
+                f"schema {schema!r} in the store URL: use lower-case letters, digits and _ "
+                "(starting with a letter or _), at most 63 characters, not a reserved word"
             )
         return {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",

@@ -1,14 +1,17 @@
 """Opening a store: first opens that race, and what a failing store is told."""
 
 import threading
+from collections.abc import Iterator
 
 import psycopg
 import pytest
 from eventsourcing.persistence import OperationalError
+from psycopg import sql
 
 from rnd_ledger.bootstrap import open_existing_ledger, open_ledger
 from rnd_ledger.cli import main, store_failure
 from store.url import StoreError
+from tests.builders import event, line
 
 
 def test_two_first_opens_of_a_new_postgres_schema_both_succeed(postgres_url) -> None:
@@ -73,3 +76,57 @@ def test_reading_commands_neither_make_nor_read_an_empty_postgres_schema(
             "SELECT 1 FROM information_schema.schemata WHERE schema_name = %s", (schema,)
         ).fetchone()
     assert made is None
+
+
+@pytest.fixture
+def roles(postgres_url) -> Iterator[tuple[str, str]]:
+    """Two login roles on the test schema: an auditor's that may only read it,
+    and a writer's that owns it but may create nothing else in the database."""
+    base, schema = postgres_url.split("?schema=")
+    suffix = schema.removeprefix("t_")
+    reader, owner = f"r_{suffix}", f"w_{suffix}"
+    with psycopg.connect(base, autocommit=True) as connection:
+        for role in (reader, owner):
+            connection.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
+    try:
+        yield reader, owner
+    finally:
+        with psycopg.connect(base, autocommit=True) as connection:
+            for role in (reader, owner):
+                name = sql.Identifier(role)
+                connection.execute(sql.SQL("REASSIGN OWNED BY {} TO CURRENT_USER").format(name))
+                connection.execute(sql.SQL("DROP OWNED BY {}").format(name))
+                connection.execute(sql.SQL("DROP ROLE {}").format(name))
+
+
+def as_role(url: str, role: str) -> str:
+    return url.replace("postgres@", f"{role}@", 1)
+
+
+def test_least_privilege_roles_can_do_their_jobs(postgres_url, roles, tmp_path, capsys) -> None:
+    """The writer owns a schema an administrator made for it and may create
+    nothing else; the auditor may only read it (verify, export, rejections)."""
+    reader, owner = roles
+    base, schema = postgres_url.split("?schema=")
+    database = base.rsplit("/", 1)[1]
+    names = {"db": sql.Identifier(database), "s": sql.Identifier(schema)}
+    names |= {"r": sql.Identifier(reader), "w": sql.Identifier(owner)}
+
+    def administer(*statements: str) -> None:
+        with psycopg.connect(base, autocommit=True) as connection:
+            for statement in statements:
+                connection.execute(sql.SQL(statement).format(**names))
+
+    administer("REVOKE CREATE ON DATABASE {db} FROM PUBLIC", "CREATE SCHEMA {s} AUTHORIZATION {w}")
+    try:
+        data = tmp_path / "in.jsonl"
+        data.write_bytes(line(event("ResearcherRegistered", "R1")) + b"\n")
+        assert main(["ingest", str(data), "--store", as_role(postgres_url, owner)]) == 0
+        administer(
+            "GRANT USAGE ON SCHEMA {s} TO {r}", "GRANT SELECT ON ALL TABLES IN SCHEMA {s} TO {r}"
+        )
+        for command in (["rejections"], ["export"], ["verify"]):
+            assert main([*command, "--store", as_role(postgres_url, reader)]) == 0, command
+        assert "permission denied" not in capsys.readouterr().err
+    finally:
+        administer("GRANT CREATE ON DATABASE {db} TO PUBLIC")

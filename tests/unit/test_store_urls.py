@@ -1,13 +1,15 @@
 """Store URLs name their recorders; a SQLite run never loads the PostgreSQL driver."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from eventsourcing.utils import get_topic
 
 from store.postgres_recorder import PostgresLedgerRecorder
-from store.url import POSTGRES_RECORDER_TOPIC, environment_for
+from store.url import POSTGRES_RECORDER_TOPIC, StoreError, environment_for
 from tests.builders import grants_file
 
 CHECK = """
@@ -36,3 +38,27 @@ def test_sqlite_commands_do_not_import_psycopg(tmp_path: Path) -> None:
             timeout=120,
         )
         assert done.returncode == 0, (args, done.stderr[-2000:])
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("postgresql://u@h:0/db", "port that is not 1-65535"),
+        ("postgresql://u@h/db?schema=Ledger", "schema 'Ledger'"),  # folded unquoted, not quoted
+        ("postgresql://u@h/db?schema=order", "not a reserved word"),
+        ("postgresql://u@h/db?schema=", "schema ''"),
+        ("postgresql://u@h/db?schema=s&sslmode=require", "option sslmode is not supported"),
+        ("postgresql://u@h/db?password=secret", "PGSSLMODE=require"),
+    ],
+)
+def test_postgres_urls_that_could_not_work_as_meant_are_refused(url: str, message: str) -> None:
+    """The URL takes ?schema= only: an option the writers ignored (sslmode:
+    cleartext writes) while the readers honoured it was worse than none."""
+    with pytest.raises(StoreError, match=re.escape(message)) as refused:
+        environment_for(url)
+    assert "secret" not in str(refused.value)
+
+
+def test_a_plain_lower_case_schema_is_taken() -> None:
+    env = environment_for("postgresql://u@h:6543/db?schema=ledger_2026")
+    assert (env["POSTGRES_SCHEMA"], env["POSTGRES_PORT"]) == ("ledger_2026", "6543")
