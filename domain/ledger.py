@@ -223,7 +223,8 @@ class UnitOfWork:
                 self.rows,
                 event_index=list(self.index.values()),
                 trackings=list(trackings),
-                absent=self.absent,
+                # An id rejected, then accepted corrected later in the batch, is ours.
+                absent=[i for i in self.absent if i not in self.index],
                 versions=self.seen,
             )
         except IntegrityError as error:

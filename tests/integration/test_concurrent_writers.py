@@ -52,3 +52,13 @@ def test_a_rule_refusal_on_a_stale_subject_is_decided_again(ledger, intake, othe
     again = event("ResearcherPositionChanged", "R1")
     assert reasons(send(intake, again)) == ["accepted"]
     assert rejection_count(ledger) == 1
+
+
+def test_a_rejected_then_corrected_event_in_one_batch_is_no_race(ledger, intake):
+    """Rule 2: an event id only rejected so far is evaluated afresh, also later
+    in the same batch; the batch's own acceptance is no other writer's."""
+    wrong = event("ResearcherDeparted", "R1")  # R1 not registered yet
+    corrected = {**wrong, "subject_id": "R2"}
+    outcomes = send(intake, event("ResearcherRegistered", "R2"), wrong, corrected)
+    assert reasons(outcomes) == ["accepted", "unknown_subject", "accepted"]
+    assert rejection_count(ledger) == 1
