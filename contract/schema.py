@@ -10,11 +10,18 @@ from typing import Any
 import msgspec
 
 from contract.payloads import PAYLOAD_TYPES, SCHEMA_VERSION
-from contract.validation import Envelope
+from contract.validation import MAX_MESSAGE_BYTES, Envelope
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_DIR = Path(__file__).with_name("schemas")
 BASE_ID = "https://rnd-ledger.example/contract/v1/"
+# What JSON Schema cannot say, or says only to validators that check formats.
+RULES = (
+    f"Beyond the schema, rnd-ledger also refuses (schema_invalid): a message over "
+    f"{MAX_MESSAGE_BYTES:,} bytes of UTF-8; an integer written with a fraction or an "
+    "exponent (100.0, 1e2: JSON Schema counts them as integers); an impossible date or "
+    "date-time (format: date / date-time, checked only by validators told to check formats)."
+)
 
 
 def _inline(schema: dict[str, Any]) -> dict[str, Any]:
@@ -37,9 +44,16 @@ def _inline(schema: dict[str, Any]) -> dict[str, Any]:
 def envelope_schema() -> dict[str, Any]:
     schema = _inline(msgspec.json.schema(Envelope))
     schema["properties"]["payload"] = {"type": "object"}
-    schema["properties"]["occurred_at"]["description"] = "RFC 3339 timestamp with offset"
+    occurred_at = schema["properties"]["occurred_at"]
+    occurred_at.update(description="RFC 3339 timestamp with offset", format="date-time")
     schema["additionalProperties"] = False
-    return {"$schema": DIALECT, "$id": BASE_ID + "envelope.json", "title": "Envelope", **schema}
+    return {
+        "$schema": DIALECT,
+        "$id": BASE_ID + "envelope.json",
+        "title": "Envelope",
+        "description": RULES,
+        **schema,
+    }
 
 
 def event_schema(event_type: str) -> dict[str, Any]:
@@ -48,7 +62,8 @@ def event_schema(event_type: str) -> dict[str, Any]:
     if event_type == "GrantAmended":
         payload["anyOf"] = [{"required": ["end_on"]}, {"required": ["annual_amount_krw"]}]
     envelope = envelope_schema()
-    envelope.pop("$schema"), envelope.pop("$id"), envelope.pop("title")
+    for key in ("$schema", "$id", "title"):
+        envelope.pop(key)
     envelope["properties"]["event_type"] = {"const": event_type}
     envelope["properties"]["schema_version"] = {"const": SCHEMA_VERSION}
     envelope["properties"]["payload"] = payload
@@ -60,9 +75,30 @@ def event_schema(event_type: str) -> dict[str, Any]:
     }
 
 
+def message_schema() -> dict[str, Any]:
+    """Any contract message: exactly one event type's schema matches."""
+    return {
+        "$schema": DIALECT,
+        "$id": BASE_ID + "message.json",
+        "title": "Any contract message",
+        "description": RULES,
+        "oneOf": [{"$ref": f"{name}.json"} for name in sorted(PAYLOAD_TYPES)],
+    }
+
+
+def bundled_schema() -> dict[str, Any]:
+    """`message` with every schema it refers to inside it (`rnd-ledger schema`
+    without an event type): one file a validator can use on its own."""
+    schemas = all_schemas()
+    return {**schemas.pop("message"), "$defs": schemas}
+
+
 def all_schemas() -> dict[str, dict[str, Any]]:
+    """Every published schema by name: the envelope, one per event type, and
+    `message` (any of them), which refers to the others by their ids."""
     schemas = {"envelope": envelope_schema()}
     schemas.update({name: event_schema(name) for name in sorted(PAYLOAD_TYPES)})
+    schemas["message"] = message_schema()
     return schemas
 
 

@@ -9,7 +9,10 @@ from typing import Annotated, Literal
 
 import msgspec
 
-ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"
+# `(?!\n)$`: Python's `$` (msgspec searches with `re`) also matches before a
+# final newline, so "R1\n" passed as an id; ECMA-262 (the schema's dialect)
+# reads the lookahead alike.
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}(?!\n)$"
 
 Id = Annotated[str, msgspec.Meta(pattern=ID_PATTERN, min_length=1, max_length=128)]
 MoneyKrw = Annotated[int, msgspec.Meta(ge=0, lt=10**16)]

@@ -18,7 +18,13 @@ from contract.types import Id
 # Raised by msgspec for input it cannot read at all: invalid UTF-8 in a string,
 # or nesting deeper than the interpreter's recursion limit.
 UNREADABLE = (msgspec.DecodeError, UnicodeDecodeError, RecursionError)
-RFC3339 = r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$"
+# RFC 3339 date-time with an offset, field ranges included (hours 00-23,
+# minutes and offset minutes 00-59), so a JSON Schema validator refuses what
+# we refuse; no leap second (:60): a UTC instant cannot be computed for it.
+RFC3339 = (
+    r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt]([01][0-9]|2[0-3]):[0-5][0-9]"
+    r":[0-5][0-9](\.[0-9]{1,9})?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])(?!\n)$"
+)
 FRACTION = re.compile(r"\.(\d+)")  # of seconds; RFC3339 allows one "." only there
 MAX_MESSAGE_BYTES = 64 * 1024
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -94,6 +100,8 @@ def parse_envelope(raw: bytes) -> Envelope:
         raw.decode("utf-8")  # the payload is skipped above, not yet checked
     except UnicodeDecodeError:
         raise ContractViolation("malformed_json", "message: not valid UTF-8") from None
+    if memoryview(envelope.payload)[:1] != b"{":  # the envelope's schema: an object
+        raise ContractViolation("schema_invalid", "payload: expected an object")
     try:
         in_utc(envelope.occurred_at)  # years 1 and 9999 can overflow in UTC
     except (ValueError, OverflowError):

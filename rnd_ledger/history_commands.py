@@ -8,7 +8,7 @@ from typing import IO
 import orjson
 
 from contract.payloads import PAYLOAD_TYPES
-from contract.schema import all_schemas, render
+from contract.schema import all_schemas, bundled_schema, render
 from domain.history import accepted_facts, contract_form, rejections
 from rnd_ledger.arguments import add_store
 from rnd_ledger.bootstrap import open_existing_ledger
@@ -38,10 +38,14 @@ def register(commands: argparse._SubParsersAction) -> None:
         "schema",
         help="print the contract's JSON Schema",
         description="Print the published JSON Schema (draft 2020-12) of one event type, "
-        "of the envelope, or of all of them.",
+        "of the envelope, or (without EVENT_TYPE) of any contract message: one file that "
+        "holds every event type's schema and accepts exactly one of them.",
     )
     schema.add_argument(
-        "event_type", nargs="?", metavar="EVENT_TYPE", help="e.g. GrantAwarded or envelope"
+        "event_type",
+        nargs="?",
+        metavar="EVENT_TYPE",
+        help="e.g. GrantAwarded, envelope or message",
     )
     schema.set_defaults(handler=run_schema)
 
@@ -98,5 +102,5 @@ def run_schema(args: argparse.Namespace) -> int:
             return 2
         sys.stdout.write(render(schemas[args.event_type]))
         return 0
-    sys.stdout.write(render({"$defs": schemas}))
+    sys.stdout.write(render(bundled_schema()))
     return 0

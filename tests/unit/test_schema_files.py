@@ -11,7 +11,7 @@ from contract.schema import SCHEMA_DIR, all_schemas, render
 from tests.builders import event
 
 
-@pytest.mark.parametrize("name", ["envelope", *sorted(PAYLOAD_TYPES)])
+@pytest.mark.parametrize("name", ["envelope", "message", *sorted(PAYLOAD_TYPES)])
 def test_committed_schema_matches_the_code(name):
     assert (SCHEMA_DIR / f"{name}.json").read_text() == render(all_schemas()[name])
 
@@ -29,3 +29,45 @@ def test_invalid_examples_fail_the_published_schema():
     assert not validator.is_valid(event("GrantAwarded", payload_update={"program": "x"}))
     assert not validator.is_valid(event("GrantAwarded", payload_update={"extra": 1}))
     assert not validator.is_valid(event("GrantAwarded", event_id="bad id"))
+
+
+def test_the_schema_of_any_message_takes_exactly_one_event_type(capsys):
+    from rnd_ledger.cli import main
+
+    assert main(["schema"]) == 0
+    bundled = json.loads(capsys.readouterr().out)
+    validator = jsonschema.Draft202012Validator(
+        bundled, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+    for event_type in PAYLOAD_TYPES:
+        assert validator.is_valid(event(event_type)), event_type
+    assert not validator.is_valid(event("GrantAwarded", event_type="Nope"))
+    assert not validator.is_valid({**event("GrantAwarded"), "payload": None})
+    assert not validator.is_valid({})  # it printed only "$defs" once: everything passed
+    occurred_at = bundled["$defs"]["envelope"]["properties"]["occurred_at"]
+    assert occurred_at["format"] == "date-time"  # 30 February, for validators that check
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"subject_id": "R1\n"}, "an id with a final newline"),
+        ({"occurred_at": "2026-03-02T25:00:00+09:00"}, "hour 25"),
+        ({"occurred_at": "2026-03-02T09:00:00+09:99"}, "offset minute 99"),
+        ({"payload": None}, "a payload that is no object"),
+    ],
+)
+def test_schema_and_validator_refuse_alike(changes, reason):
+    """Found by differential testing against python-jsonschema (whose `$` also
+    matches before a final newline, as msgspec's did)."""
+    from contract.screen import screen
+    from tests.builders import line
+
+    message = {**event("ResearcherDeparted", "R1"), **changes}
+    schema = json.loads((SCHEMA_DIR / "ResearcherDeparted.json").read_text())
+    validator = jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+    assert not validator.is_valid(message), reason
+    screened = screen(line(message))
+    assert "schema_invalid" in (screened.envelope_reason, screened.payload_reason), reason
