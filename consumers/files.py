@@ -11,6 +11,7 @@ import os
 import stat
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -20,6 +21,7 @@ from eventsourcing.persistence import Tracking
 from consumers.intake import Intake, Message, Summary
 from consumers.pipeline import PipelinedIntake
 from consumers.screening import AheadScreener
+from store.input_locks import input_lock
 
 BATCH_LINES = 10_000  # larger transactions amortize random-key index writes (benchmarks)
 BATCH_BYTES = 64 * 1024 * 1024  # a batch of huge (rejected) lines stays bounded in memory
@@ -115,13 +117,33 @@ def ingest_file(
     on_progress: Callable[[Progress], None] | None = None,
     batch_lines: int | None = None,
     from_start: bool = False,
+    waiting: Callable[[], None] = lambda: None,
 ) -> int:
     """Ingest one JSONL file, resuming after its last recorded line (returned).
 
     `from_start`: read it from line 1 anyway, after rejected lines were
     corrected in place; what was accepted comes back as duplicates, what was
-    rejected is evaluated again (contract rule 2)."""
+    rejected is evaluated again (contract rule 2). Another run of the same
+    file holds its lock (`store.input_locks`): `waiting` is called, and this
+    run resumes after what that one recorded."""
     name = input_name(path)
+    lock = input_lock(intake.ledger.env, name, waiting) if name else nullcontext()
+    with lock:
+        return ingest_from(
+            intake, path, name, summary, required_source, on_progress, batch_lines, from_start
+        )
+
+
+def ingest_from(
+    intake: Intake,
+    path: str,
+    name: str | None,
+    summary: Summary,
+    required_source: str | None,
+    on_progress: Callable[[Progress], None] | None,
+    batch_lines: int | None,
+    from_start: bool,
+) -> int:
     recorded = intake.ledger.resume_point(name) if name else 0
     resume = 0 if from_start else recorded
     size = Path(path).stat().st_size if is_regular_file(path) and not is_gzip_name(path) else None

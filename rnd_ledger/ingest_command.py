@@ -24,6 +24,10 @@ from rnd_ledger.output import status, table
 from store.url import redact_password, store_url
 
 PROGRESS_EVERY_SECONDS = 2.0
+WAITING = (
+    "another ingest of this file (on SQLite: into this store) is running; "
+    "waiting for it to finish, then resuming after what it recorded"
+)
 
 
 class ProgressLine:
@@ -98,7 +102,14 @@ def run(args: argparse.Namespace) -> int:
             before = summary.total
             done = batch_done(ProgressLine(), chain)
             resumed = ingest_file(
-                intake, path, summary, args.source, done, args.batch_size, args.from_start
+                intake,
+                path,
+                summary,
+                args.source,
+                done,
+                args.batch_size,
+                args.from_start,
+                waiting=lambda path=path: status(f"{path}: {WAITING}"),
             )
             skipped = (
                 f" (lines 1-{resumed:,} were recorded by an earlier run; "

@@ -1,11 +1,14 @@
 """File ingestion: JSONL, gzip, stdin-like streams, resume, and reruns."""
 
 import gzip
+import subprocess
+import sys
 
 import pytest
 
-from consumers.files import InputError, ingest_file, input_name
+from consumers.files import InputError, ingest_file, ingest_from, input_name
 from consumers.intake import Summary
+from store.input_locks import input_lock
 from tests.builders import event, jsonl
 from tests.integration.helpers import history, rejection_count
 
@@ -141,3 +144,29 @@ def test_a_file_corrected_in_place_is_read_again_with_from_start(tmp_path, ledge
     after = Summary()
     ingest_file(intake, str(path), after)
     assert after.total == 0, "the recorded position is still the end of the file"
+
+
+def test_a_second_run_of_the_same_file_waits_and_records_nothing_twice(
+    tmp_path, store_url, ledger, intake
+):
+    """Run at once, both would read the lines after the recorded position and
+    record their rejections twice. The second waits for the first's lock."""
+    data = tmp_path / "delivery.jsonl"
+    data.write_bytes(jsonl([event("ResearcherRegistered", "R1")]) + b"not json\n")
+    name = input_name(str(data))
+    assert name is not None
+    with input_lock(ledger.env, name, waiting=lambda: None):
+        second = subprocess.Popen(
+            [sys.executable, "-m", "rnd_ledger.cli", "ingest", str(data), "--store", store_url],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        first_line = second.stderr.readline() if second.stderr else ""
+        assert "waiting for it to finish" in first_line
+        assert second.poll() is None  # still waiting
+        ingest_from(intake, str(data), name, Summary(), None, None, None, False)  # the first
+    out, _ = second.communicate(timeout=120)
+    assert second.returncode == 0
+    assert "Ingested 0 messages" in out
+    assert rejection_count(ledger) == 1
