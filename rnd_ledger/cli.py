@@ -106,11 +106,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+# How PostgreSQL and psycopg say the server went away (a restart, a network cut).
+CONNECTION_LOST = (
+    "terminating connection",
+    "server closed the connection",
+    "connection refused",
+    "connection is lost",
+    "couldn't get a connection",
+    "the connection is closed",
+)
+
+
 def store_failure(error: PersistenceError) -> str:
     """One line on a store that failed mid-run, with what to do about it."""
     reason = first_line(error)
     if "readonly" in reason or "read-only" in reason:
         advice = "check that you may write the store file and its directory"
+    elif any(sign in reason.lower() for sign in CONNECTION_LOST):
+        advice = "check that the database server is running and reachable"
     else:
         advice = "free disk space or restore the database"
     return (

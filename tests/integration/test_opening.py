@@ -38,6 +38,9 @@ def test_a_read_only_store_is_told_to_check_permissions() -> None:
     assert "check that you may write the store file and its directory" in line
     assert "free disk space" not in line
     assert "free disk space" in store_failure(OperationalError("database or disk is full"))
+    restarted = OperationalError("terminating connection due to administrator command")
+    assert "check that the database server is running" in store_failure(restarted)
+    assert "free disk space" not in store_failure(restarted)
 
 
 def test_reading_a_postgres_schema_without_a_ledger_is_refused(postgres_url) -> None:
