@@ -92,15 +92,14 @@ def run_export(args: argparse.Namespace) -> int:
 
 def run_schema(args: argparse.Namespace) -> int:
     schemas = all_schemas()
-    if args.event_type:
-        if args.event_type not in schemas:
-            known = ", ".join(["envelope", *sorted(PAYLOAD_TYPES)])
-            print(
-                f"rnd-ledger: unknown event type {args.event_type!r}; known: {known}",
-                file=sys.stderr,
-            )
-            return 2
-        sys.stdout.write(render(schemas[args.event_type]))
+    if args.event_type in (None, "message"):  # with what it refers to, to use on its own
+        sys.stdout.write(render(bundled_schema()))
         return 0
-    sys.stdout.write(render(bundled_schema()))
+    if args.event_type not in schemas:
+        known = ", ".join(["envelope", "message", *sorted(PAYLOAD_TYPES)])
+        print(
+            f"rnd-ledger: unknown event type {args.event_type!r}; known: {known}", file=sys.stderr
+        )
+        return 2
+    sys.stdout.write(render(schemas[args.event_type]))
     return 0
