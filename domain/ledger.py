@@ -132,9 +132,11 @@ class UnitOfWork:
         self.forgotten = ledger.forgotten
         # What the batch's rejections were decided on, checked again when it is
         # written (another writer may have committed between our reads): event
-        # ids taken as new, and the versions of aggregates whose rules refused.
+        # ids taken as new, and the versions of aggregates whose rules refused,
+        # as the batch found them (before its own facts).
         self.absent: list[str] = []
         self.seen: dict[str, int] = {}
+        self.found: dict[str, int] = {}
         # One recording time per batch: it is written in one transaction.
         self.recorded_at = datetime.now(UTC).isoformat()
 
@@ -150,17 +152,16 @@ class UnitOfWork:
         else:
             key = subject_key(fact.event_type, fact.subject_id)
         aggregate = self.ledger.aggregate(key)
+        found = self.found.setdefault(aggregate.hex_id, aggregate.version)
         try:
             if fact.event_type == "EventRetracted":
                 aggregate.retract(fact)
             else:
                 aggregate.record(fact)
         except RuleViolation:
-            self.seen[aggregate.hex_id] = aggregate.version
+            self.seen[aggregate.hex_id] = found
             self.touch(key)  # so that a retry reloads it
             raise
-        if aggregate.hex_id in self.seen:
-            self.seen[aggregate.hex_id] = aggregate.version
         self.touch(key)
         self.rows.append(
             StoredRow(

@@ -71,6 +71,10 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
     def _insert_events(
         self, curs: Any, stored_events: Sequence[StoredEvent | StoredRow], **kwargs: Any
     ) -> None:
+        # First of all, so that a failed check rolls the whole transaction back
+        # (the library commits what ran before a failure inside its own insert).
+        self._lock_table(curs)
+        self.check_decisions(curs, kwargs.get("absent", []), kwargs.get("versions", {}))
         trackings: list[Tracking] = kwargs.get("trackings", [])
         for tracking in trackings:
             self._insert_tracking(curs, tracking=tracking)
@@ -82,8 +86,7 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
     def _insert_stored_events(
         self, curs: Any, stored_events: Sequence[StoredEvent | StoredRow], **kwargs: Any
     ) -> None:
-        self._lock_table(curs)
-        self.check_decisions(curs, kwargs.get("absent", []), kwargs.get("versions", {}))
+        self._lock_table(curs)  # taken already in `_insert_events`; kept for the library's order
         self._notify_channel(curs)
         curs.execute(
             self.insert_arrays_statement,
@@ -96,8 +99,9 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
         )
 
     def check_decisions(self, curs: Any, absent: list[str], seen: dict[str, int]) -> None:
-        """`check_unchanged`, read once the table lock is held: every earlier
-        writer's commit is visible then (READ COMMITTED reads per statement)."""
+        """`check_unchanged`, read once the table lock is held and before this
+        batch's own rows: every earlier writer's commit is visible then (READ
+        COMMITTED reads per statement)."""
         accepted = False
         if absent:
             curs.execute(self.any_index_statement, (absent,))

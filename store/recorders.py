@@ -10,6 +10,7 @@ never imports psycopg (80 ms of every command's start-up).
 """
 
 import sqlite3
+from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -46,7 +47,7 @@ EVENT_COLUMNS = " (originator_id, originator_version, topic, state)"
 
 
 def check_unchanged(
-    accepted_meanwhile: bool, stored_versions: Sequence[tuple[str, int]], seen: dict[str, int]
+    accepted_meanwhile: bool, stored_versions: Sequence[tuple[str, int]], expected: dict[str, int]
 ) -> None:
     """Raise IntegrityError (the batch is decided again) if what its rejections
     were decided on changed before it was written: an event id it took as new
@@ -56,7 +57,7 @@ def check_unchanged(
     if accepted_meanwhile:
         raise IntegrityError("an event this batch rejected was accepted by another writer")
     for originator_id, version in stored_versions:
-        if seen.get(originator_id, version) != version:
+        if expected.get(originator_id, version) != version:
             raise IntegrityError(f"aggregate {originator_id} changed since the batch was decided")
 
 
@@ -120,20 +121,25 @@ class SQLiteLedgerRecorder(SQLiteProcessRecorder):
         self.insert_rows(c, self.index_table, 5, kwargs.get("event_index", []))
         for tracking in kwargs.get("trackings", []):
             self._insert_tracking(c, tracking)
-        self.check_decisions(c, kwargs.get("absent", []), kwargs.get("versions", {}))
+        seen: dict[str, int] = kwargs.get("versions", {})
+        if seen:  # read after this batch's own rows: they count on top
+            own = Counter(row[0] for row in events if row[0] in seen)
+            seen = {originator_id: v + own[originator_id] for originator_id, v in seen.items()}
+        self.check_decisions(c, kwargs.get("absent", []), seen)
         return None
 
-    def check_decisions(self, c: SQLiteCursor, absent: list[str], seen: dict[str, int]) -> None:
-        """`check_unchanged`, read while this transaction holds the write lock."""
+    def check_decisions(self, c: SQLiteCursor, absent: list[str], expected: dict[str, int]) -> None:
+        """`check_unchanged`, read while this transaction holds the write lock
+        (SQLite gives it with the first write, so this runs after the inserts)."""
         accepted = False
         if absent:
             c.execute(self.any_index_statement, (orjson.dumps(absent),))
             accepted = c.fetchone() is not None
         stored: list[tuple[str, int]] = []
-        if seen:
-            c.execute(self.max_versions_statement, (orjson.dumps(list(seen)),))
+        if expected:
+            c.execute(self.max_versions_statement, (orjson.dumps(list(expected)),))
             stored = [(row[0], row[1]) for row in c.fetchall()]
-        check_unchanged(accepted, stored, seen)
+        check_unchanged(accepted, stored, expected)
 
     def insert_rows(
         self, c: SQLiteCursor, table: str, width: int, rows: Sequence[Sequence[Any]]

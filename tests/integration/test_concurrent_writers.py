@@ -4,12 +4,17 @@ another writer's commit may overtake, and are checked again when written."""
 from collections.abc import Iterator
 
 import pytest
+from eventsourcing.persistence import Tracking
 
+from audit.rows import open_rows
+from audit.verify import verify
 from consumers.intake import Intake
 from contract.policy import load_policy
+from domain.history import accepted_facts
 from domain.ledger import Ledger
 from rnd_ledger.bootstrap import open_ledger
-from tests.builders import event
+from tests.builders import event, line
+from tests.conftest import as_messages
 from tests.integration.helpers import reasons, rejection_count, send
 
 
@@ -62,3 +67,33 @@ def test_a_rejected_then_corrected_event_in_one_batch_is_no_race(ledger, intake)
     outcomes = send(intake, event("ResearcherRegistered", "R2"), wrong, corrected)
     assert reasons(outcomes) == ["accepted", "unknown_subject", "accepted"]
     assert rejection_count(ledger) == 1
+
+
+def test_an_accepted_and_a_refused_fact_of_one_subject_in_one_batch(ledger, intake):
+    """The re-check counts the batch's own facts: no race, no redo."""
+    send(intake, event("ResearcherRegistered", "R1"))
+    moved = event("ResearcherPositionChanged", "R1")
+    again = event("ResearcherRegistered", "R1")
+    assert reasons(send(intake, moved, again)) == ["accepted", "already_exists"]
+    assert reasons(send(intake, again, moved)) == ["already_exists", "duplicate"]
+    stored = [state["event_id"] for _, state in accepted_facts(ledger)]
+    assert moved["event_id"] in stored and again["event_id"] not in stored
+
+
+def test_a_batch_decided_again_keeps_nothing_of_its_first_write(store_url, ledger, intake, other):
+    """A failed re-check rolls the whole transaction back (on PostgreSQL the
+    library committed what ran before the failure: index rows and positions
+    of events it never wrote)."""
+    assert reasons(send(intake, event("ResearcherPositionChanged", "R1"))) == ["unknown_subject"]
+    assert reasons(send(other, event("ResearcherRegistered", "R1"))) == ["accepted"]
+    award, moved = event("GrantAwarded", "G1"), event("ResearcherPositionChanged", "R1")
+    lines = as_messages([line(award), line(moved)], "f.jsonl")
+    outcomes = intake.process(lines, [Tracking("f.jsonl", 2)])
+    assert reasons(outcomes) == ["accepted", "accepted"]
+    stored = [state["event_id"] for _, state in accepted_facts(ledger)]
+    assert award["event_id"] in stored and moved["event_id"] in stored
+    rows = open_rows(store_url)
+    try:
+        assert verify(rows).failures == []  # no index row without its event
+    finally:
+        rows.close()
