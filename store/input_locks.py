@@ -16,7 +16,9 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from store.drivers import connect_postgres
+from rnd_ledger.errors import first_line
+from store.drivers import connect_postgres, driver_errors
+from store.url import StoreError
 
 LOCK_NAMESPACE = 0x726E64  # "rnd": the first key of the two-key advisory lock
 
@@ -51,11 +53,17 @@ def file_lock(path: Path, waiting: Callable[[], None]) -> Iterator[None]:
 def postgres_lock(env: Mapping[str, str], name: str, waiting: Callable[[], None]) -> Iterator[None]:
     keyed = f"{env.get('POSTGRES_SCHEMA')}:{name}".encode()  # stores share a database
     key = int.from_bytes(hashlib.sha256(keyed).digest()[:4], "big", signed=True)
-    with connect_postgres(dict(env), autocommit=True) as connection:
+    try:
+        connection = connect_postgres(dict(env), autocommit=True)
         taken = connection.execute(
             "SELECT pg_try_advisory_lock(%s, %s)", (LOCK_NAMESPACE, key)
         ).fetchone()
         if not (taken and taken[0]):
             waiting()
             connection.execute("SELECT pg_advisory_lock(%s, %s)", (LOCK_NAMESPACE, key))
-        yield  # closing the connection releases the lock
+    except driver_errors() as error:
+        raise StoreError(f"cannot take the ingest lock for {name}: {first_line(error)}") from None
+    try:
+        yield
+    finally:
+        connection.close()  # releases the lock

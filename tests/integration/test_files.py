@@ -4,11 +4,14 @@ import gzip
 import subprocess
 import sys
 
+import psycopg
 import pytest
 
 from consumers.files import InputError, ingest_file, ingest_from, input_name
 from consumers.intake import Summary
+from rnd_ledger.bootstrap import open_ledger
 from store.input_locks import input_lock
+from store.url import environment_for
 from tests.builders import event, jsonl
 from tests.integration.helpers import history, rejection_count
 
@@ -170,3 +173,27 @@ def test_a_second_run_of_the_same_file_waits_and_records_nothing_twice(
     assert second.returncode == 0
     assert "Ingested 0 messages" in out
     assert rejection_count(ledger) == 1
+
+
+def test_losing_the_lock_connection_while_waiting_is_one_line(tmp_path, postgres_url):
+    data = tmp_path / "delivery.jsonl"
+    data.write_bytes(jsonl([event("ResearcherRegistered", "R1")]))
+    open_ledger(postgres_url).close()
+    name = input_name(str(data))
+    assert name is not None
+    with input_lock(environment_for(postgres_url), name, waiting=lambda: None):
+        second = subprocess.Popen(
+            [sys.executable, "-m", "rnd_ledger.cli", "ingest", str(data), "--store", postgres_url],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert second.stderr is not None and "waiting" in second.stderr.readline()
+        with psycopg.connect(postgres_url.split("?")[0], autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE query LIKE 'SELECT pg_advisory_lock(%%' AND pid <> pg_backend_pid()"
+            )
+        _, err = second.communicate(timeout=120)
+    assert second.returncode == 2, err
+    assert "cannot take the ingest lock" in err and "Traceback" not in err
