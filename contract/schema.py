@@ -24,8 +24,15 @@ RULES = (
 )
 
 
+# Our patterns end in `(?!\n)$` for Python, whose `$` also matches before a
+# final newline; in ECMA-262 (JSON Schema's dialect) `$` alone means the end,
+# and validators built on RE2 or Go cannot compile a lookahead.
+PYTHON_END = "(?!\\n)$"
+
+
 def _inline(schema: dict[str, Any]) -> dict[str, Any]:
-    """Resolve msgspec's `$defs` references so each file stands alone."""
+    """Resolve msgspec's `$defs` references so each file stands alone, and
+    write the patterns as portable JSON Schema regexes."""
     defs = schema.pop("$defs", {})
 
     def resolve(node: Any) -> Any:
@@ -33,7 +40,12 @@ def _inline(schema: dict[str, Any]) -> dict[str, Any]:
             ref = node.get("$ref")
             if isinstance(ref, str) and ref.startswith("#/$defs/"):
                 return resolve(dict(defs[ref.removeprefix("#/$defs/")]))
-            return {key: resolve(value) for key, value in node.items()}
+            return {
+                key: value.replace(PYTHON_END, "$")
+                if key == "pattern" and isinstance(value, str)
+                else resolve(value)
+                for key, value in node.items()
+            }
         if isinstance(node, list):
             return [resolve(item) for item in node]
         return node

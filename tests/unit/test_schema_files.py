@@ -51,7 +51,6 @@ def test_the_schema_of_any_message_takes_exactly_one_event_type(capsys):
 @pytest.mark.parametrize(
     ("changes", "reason"),
     [
-        ({"subject_id": "R1\n"}, "an id with a final newline"),
         ({"occurred_at": "2026-03-02T25:00:00+09:00"}, "hour 25"),
         ({"occurred_at": "2026-03-02T09:00:00+09:99"}, "offset minute 99"),
         ({"payload": None}, "a payload that is no object"),
@@ -71,3 +70,20 @@ def test_schema_and_validator_refuse_alike(changes, reason):
     assert not validator.is_valid(message), reason
     screened = screen(line(message))
     assert "schema_invalid" in (screened.envelope_reason, screened.payload_reason), reason
+
+
+def test_an_id_with_a_final_newline_is_refused_and_the_schema_stays_portable():
+    """Python's `$` matched before a final newline ("R1\\n" was a new subject);
+    the published pattern keeps ECMA-262's plain `$` (no lookahead: RE2 and Go
+    validators cannot compile one), which already means the very end there."""
+    import re
+
+    from contract.screen import screen
+    from tests.builders import line
+
+    screened = screen(line({**event("ResearcherDeparted", "R1"), "subject_id": "R1\n"}))
+    assert screened.envelope_reason == "schema_invalid"
+    schema = json.loads((SCHEMA_DIR / "ResearcherDeparted.json").read_text())
+    pattern = schema["properties"]["subject_id"]["pattern"]
+    assert "(?" not in pattern and pattern.endswith("$")
+    assert re.search(pattern.removesuffix("$") + r"\Z", "R1\n") is None  # as ECMA reads it
