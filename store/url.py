@@ -78,11 +78,15 @@ def environment_for(url: str) -> dict[str, str]:
                 "?schema=; give other connection settings as libpq environment variables, "
                 "e.g. PGSSLMODE=require, which every connection of rnd-ledger honours"
             )
-        schema = options.get("schema", ["public"])[0]
-        if not SCHEMA_NAME.fullmatch(schema) or schema in RESERVED_WORDS:
+        schemas = options.get("schema", ["public"])
+        if len(schemas) > 1:
+            raise StoreError("the store URL names ?schema= more than once: name one schema")
+        schema = schemas[0]
+        if not SCHEMA_NAME.fullmatch(schema) or schema in RESERVED_WORDS or schema[:3] == "pg_":
             raise StoreError(
                 f"schema {schema!r} in the store URL: use lower-case letters, digits and _ "
-                "(starting with a letter or _), at most 63 characters, not a reserved word"
+                "(starting with a letter or _), at most 63 characters, not a reserved word "
+                "nor pg_… (PostgreSQL's own)"
             )
         return {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",

@@ -47,6 +47,8 @@ def test_sqlite_commands_do_not_import_psycopg(tmp_path: Path) -> None:
         ("postgresql://u@h/db?schema=Ledger", "schema 'Ledger'"),  # folded unquoted, not quoted
         ("postgresql://u@h/db?schema=order", "not a reserved word"),
         ("postgresql://u@h/db?schema=", "schema ''"),
+        ("postgresql://u@h/db?schema=pg_catalog", "nor pg_"),
+        ("postgresql://u@h/db?schema=a&schema=b", "more than once"),
         ("postgresql://u@h/db?schema=s&sslmode=require", "option sslmode is not supported"),
         ("postgresql://u@h/db?password=secret", "PGSSLMODE=require"),
     ],
