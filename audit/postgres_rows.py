@@ -18,6 +18,7 @@ from audit.rows import (
     reading,
     sql_list,
 )
+from rnd_ledger.errors import first_line
 from store.drivers import connect_postgres
 from store.postgres_recorder import index_table_for
 from store.url import StoreError
@@ -32,8 +33,7 @@ class PostgresRows:
             self.connection = connect_postgres(env)
             self.connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         except psycopg.Error as error:
-            reason = str(error).strip().splitlines()[0] if str(error).strip() else "error"
-            raise StoreError(f"cannot open store {shown_url}: {reason}") from None
+            raise StoreError(f"cannot open store {shown_url}: {first_line(error)}") from None
         schema = sql.Identifier(env.get("POSTGRES_SCHEMA") or "public")
         self.table = sql.SQL("{}.{}").format(schema, sql.Identifier(POSTGRES_TABLE))
         self.events_table = self.table.as_string(self.connection)
@@ -89,9 +89,8 @@ class PostgresRows:
                 with self.connection.transaction():
                     return self.connection.execute(query).fetchone()  # type: ignore[return-value]
             except psycopg.DataError as error:
-                reason = str(error).strip().splitlines()[0]
                 raise UnreadableFacts(
-                    f"a stored fact's state is not the JSON the ledger wrote ({reason})"
+                    f"a stored fact's state is not the JSON the ledger wrote ({first_line(error)})"
                 ) from None
 
     def close(self) -> None:

@@ -18,6 +18,7 @@ from projections.source import (
     record_times,
     records,
 )
+from rnd_ledger.errors import first_line
 
 
 @dataclass(frozen=True)
@@ -74,10 +75,9 @@ def decoded(chunk: pl.DataFrame) -> Facts:
     try:
         return decode_chunk(chunk)
     except pl.exceptions.PolarsError as error:  # e.g. text where a number was, a bad date
-        first = str(error).strip().splitlines()[0] if str(error).strip() else "unreadable"
         raise ProjectionError(
-            f"a stored record cannot be read ({first}); the store may have been altered: "
-            "run rnd-ledger verify to find it"
+            f"a stored record cannot be read ({first_line(error)}); the store may have been "
+            "altered: run rnd-ledger verify to find it"
         ) from None
 
 

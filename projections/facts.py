@@ -14,8 +14,7 @@ import msgspec
 import polars as pl
 
 from contract.payloads import PAYLOAD_TYPES
-from domain.history import REJECTION_TOPIC, fact_topics
-from projections.errors import ProjectionError
+from domain.history import REJECTION_TOPIC, UnreadableRecord, fact_topics
 
 S, I64, F64, B, D = pl.String, pl.Int64, pl.Float64, pl.Boolean, pl.Date
 
@@ -128,17 +127,6 @@ def required_columns(event_type: str) -> list[str]:
     return [*ENVELOPE, *(RENAMES.get(k, k) for k in PAYLOADS[event_type] if k in required)]
 
 
-class AlteredRecord(ProjectionError):
-    """A stored fact lacks a field the ledger always writes: the store was altered."""
-
-    def __init__(self, position: int) -> None:
-        super().__init__(
-            f"the record at position {position} is not what the ledger wrote (a field the "
-            "contract requires is missing); the store may have been altered: "
-            "run rnd-ledger verify to find out"
-        )
-
-
 REQUIRED = {event_type: required_columns(event_type) for event_type in EVENT_TYPES}
 
 
@@ -167,7 +155,8 @@ def decode_type(records: pl.DataFrame, event_type: str) -> pl.DataFrame:
     )
     missing = frame.filter(pl.any_horizontal(pl.col(REQUIRED[event_type]).is_null()))
     if missing.height:
-        raise AlteredRecord(int(missing["position"].min()))  # type: ignore[arg-type]
+        # A fact lacks a field the ledger always writes: the store was altered.
+        raise UnreadableRecord(int(missing["position"].min()))  # type: ignore[arg-type]
     return frame
 
 

@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import polars as pl
 import pyarrow as pa
 
+from rnd_ledger.errors import first_line
 from store.url import StoreError, environment_for, redact_password
 
 CHUNK_ROWS = 200_000
@@ -45,8 +46,8 @@ class Store:
 
             return postgresql.connect(self.target)
         except Exception as error:  # the drivers raise their own error families
-            reason = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
-            raise StoreError(f"cannot open store {redact_password(self.url)}: {reason}") from None
+            shown = redact_password(self.url)
+            raise StoreError(f"cannot open store {shown}: {first_line(error)}") from None
 
     def state_sql(self) -> str:
         if self.kind == "sqlite":
