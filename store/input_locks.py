@@ -53,6 +53,7 @@ def file_lock(path: Path, waiting: Callable[[], None]) -> Iterator[None]:
 def postgres_lock(env: Mapping[str, str], name: str, waiting: Callable[[], None]) -> Iterator[None]:
     keyed = f"{env.get('POSTGRES_SCHEMA')}:{name}".encode()  # stores share a database
     key = int.from_bytes(hashlib.sha256(keyed).digest()[:4], "big", signed=True)
+    connection = None
     try:
         connection = connect_postgres(dict(env), autocommit=True)
         taken = connection.execute(
@@ -62,6 +63,8 @@ def postgres_lock(env: Mapping[str, str], name: str, waiting: Callable[[], None]
             waiting()
             connection.execute("SELECT pg_advisory_lock(%s, %s)", (LOCK_NAMESPACE, key))
     except driver_errors() as error:
+        if connection is not None:
+            connection.close()
         raise StoreError(f"cannot take the ingest lock for {name}: {first_line(error)}") from None
     try:
         yield

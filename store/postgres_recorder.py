@@ -86,7 +86,7 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
     def _insert_stored_events(
         self, curs: Any, stored_events: Sequence[StoredEvent | StoredRow], **kwargs: Any
     ) -> None:
-        self._lock_table(curs)  # taken already in `_insert_events`; kept for the library's order
+        # The table lock is taken in `_insert_events`, which the library runs first.
         self._notify_channel(curs)
         curs.execute(
             self.insert_arrays_statement,
