@@ -19,6 +19,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -160,20 +161,14 @@ def ceiling(url: str) -> tuple[int, str]:
 
 
 def run_verify(url: str) -> Any:
-    rows = open_rows(url)
-    try:
+    with closing(open_rows(url)) as rows:
         return verify(rows)
-    finally:
-        rows.close()
 
 
 def run_index_check(url: str) -> Any:
     """The part of verify that checks the duplicate index, alone."""
-    rows = open_rows(url)
-    try:
+    with closing(open_rows(url)) as rows:
         return check_index(rows)
-    finally:
-        rows.close()
 
 
 def timed(action: Callable[[], Any]) -> tuple[float, Any]:
