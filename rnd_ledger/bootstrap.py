@@ -4,6 +4,7 @@ import sqlite3
 import time
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 from eventsourcing.persistence import PersistenceError
 
@@ -92,11 +93,22 @@ def ensure_schema(env: dict[str, str]) -> None:
             connection.execute(
                 sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema))
             )
+        else:
+            refuse_foreign_postgres(connection, schema)
 
 
 LEDGER_TABLES = {"stored_events", "tracking", "event_ids"}
 STORED_EVENT_COLUMNS = {"originator_id", "originator_version", "topic", "state"}
 TABLES_QUERY = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+POSTGRES_TABLES_QUERY = (
+    "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE n.nspname = %s AND c.relkind IN ('r', 'p', 'v', 'm', 'f')"
+)
+POSTGRES_COLUMNS_QUERY = (
+    "SELECT a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE n.nspname = %s AND c.relname = %s AND a.attnum > 0 AND NOT a.attisdropped"
+)
 
 
 def refuse_foreign_sqlite(path: str) -> None:
@@ -108,15 +120,47 @@ def refuse_foreign_sqlite(path: str) -> None:
     with closing(sqlite3.connect(uri, uri=True)) as connection:
         tables = {row[0] for row in connection.execute(TABLES_QUERY)}
         columns = {row[1] for row in connection.execute("PRAGMA table_info(stored_events)")}
-    others = sorted(tables - LEDGER_TABLES)
-    if others and not tables & LEDGER_TABLES:
+    refuse_foreign(
+        tables, columns, LEDGER_TABLES, "stored_events", f"{path} is a SQLite database", "file"
+    )
+
+
+def refuse_foreign_postgres(connection: Any, schema: str) -> None:
+    """The same for a PostgreSQL schema: one that holds another application's
+    tables is not made a ledger (`?schema=` names one of the ledger's own)."""
+    from store.postgres_recorder import index_table_for  # psycopg: not for SQLite runs
+
+    tables = {row[0] for row in connection.execute(POSTGRES_TABLES_QUERY, (schema,))}
+    events = POSTGRES_TABLE
+    columns = {row[0] for row in connection.execute(POSTGRES_COLUMNS_QUERY, (schema, events))}
+    ledger_tables = {events, events.replace("_events", "_tracking"), index_table_for(events)}
+    refuse_foreign(
+        tables,
+        columns if events in tables else set(),
+        ledger_tables,
+        events,
+        f"schema {schema!r} is a PostgreSQL schema",
+        "schema (?schema=NAME)",
+    )
+
+
+def refuse_foreign(
+    tables: set[str],
+    columns: set[str],
+    ledger_tables: set[str],
+    events_table: str,
+    what: str,
+    fix: str,
+) -> None:
+    others = sorted(tables - ledger_tables)
+    if others and not tables & ledger_tables:
         shown = ", ".join(others[:5]) + (", ..." if len(others) > 5 else "")
         raise StoreError(
-            f"{path} is a SQLite database of another application (tables: {shown}), not a "
-            "ledger: give --store a new file, or one rnd-ledger made"
+            f"{what} of another application (tables: {shown}), not a "
+            f"ledger: give --store a new {fix}, or one rnd-ledger made"
         )
-    if "stored_events" in tables and not STORED_EVENT_COLUMNS <= columns:
+    if events_table in tables and not STORED_EVENT_COLUMNS <= columns:
         raise StoreError(
-            f"{path} has a stored_events table that rnd-ledger did not make (columns: "
-            f"{', '.join(sorted(columns))}): give --store a new file, or one rnd-ledger made"
+            f"{what} with a {events_table} table that rnd-ledger did not make (columns: "
+            f"{', '.join(sorted(columns))}): give --store a new {fix}, or one rnd-ledger made"
         )

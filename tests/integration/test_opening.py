@@ -50,6 +50,37 @@ def test_reading_a_postgres_schema_without_a_ledger_is_refused(postgres_url) -> 
     open_existing_ledger(postgres_url).close()
 
 
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("customers (id int)", "of another application \\(tables: customers\\)"),
+        ("ledger_events (x int)", "ledger_events table that rnd-ledger did not make"),
+    ],
+)
+def test_a_postgres_schema_of_another_application_is_not_made_a_ledger(
+    postgres_url, table, message
+) -> None:
+    base, schema = postgres_url.split("?schema=")
+    with psycopg.connect(base, autocommit=True) as connection:
+        connection.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+        connection.execute(f"CREATE TABLE {schema}.{table}")
+    with pytest.raises(StoreError, match=message):
+        open_ledger(postgres_url)
+    with psycopg.connect(base, autocommit=True) as connection:
+        made = connection.execute(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = %s", (schema,)
+        ).fetchone()
+    assert made == (1,)  # none of the ledger's tables were added
+
+
+def test_a_postgres_ledger_schema_may_hold_other_tables_too(postgres_url) -> None:
+    open_ledger(postgres_url).close()
+    base, schema = postgres_url.split("?schema=")
+    with psycopg.connect(base, autocommit=True) as connection:
+        connection.execute(f"CREATE TABLE {schema}.notes (id int)")
+    open_ledger(postgres_url).close()  # the SQLite rule: a ledger's own store stays usable
+
+
 def test_reading_a_missing_sqlite_file_is_refused(tmp_path) -> None:
     with pytest.raises(StoreError, match="does not exist"):
         open_existing_ledger(f"sqlite:///{tmp_path / 'typo.db'}")
