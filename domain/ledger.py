@@ -138,7 +138,8 @@ class UnitOfWork:
         self.seen: dict[str, int] = {}
         self.found: dict[str, int] = {}
         # One recording time per batch: it is written in one transaction.
-        self.recorded_at = datetime.now(UTC).isoformat()
+        self.recorded_on = datetime.now(UTC)
+        self.recorded_at = self.recorded_on.isoformat()
 
     def accept(self, fact: Fact) -> None:
         """Record one fact on its aggregate; raises a RuleViolation if refused.
@@ -203,7 +204,7 @@ class UnitOfWork:
         return known
 
     def reject(self, **record: Any) -> None:
-        rejection = Rejection(**record)
+        rejection = Rejection.at(self.recorded_on, **record)
         to_stored_event = self.ledger.mapper.to_stored_event
         self.rows.extend(to_stored_event(event) for event in rejection.collect_events())
 

@@ -1,5 +1,6 @@
 """The rejection log: every refused message keeps a record, never its text."""
 
+from datetime import datetime
 from typing import Any
 
 from eventsourcing.domain import Aggregate, event
@@ -28,3 +29,11 @@ class Rejection(Aggregate):
         self.event_type = event_type
         self.source = source
         self.subject_id = subject_id
+
+    @classmethod
+    def at(cls, recorded_on: datetime, **record: Any) -> "Rejection":
+        """A rejection stamped with its batch's recording time, as the batch's
+        facts are: a batch is one transaction, so `--as-of` cuts between
+        batches, never inside one (a rejection stamped when it was decided
+        came after the facts decided before it and cut them off)."""
+        return cls._create(cls.MessageRejected, timestamp=recorded_on, **record)  # type: ignore[attr-defined]

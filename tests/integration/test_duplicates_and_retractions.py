@@ -101,3 +101,15 @@ def test_required_source_applies_to_every_message(ledger):
         [],
     )
     assert reasons(outcomes) == ["accepted", "unauthorized_source"]
+
+
+def test_every_record_of_a_batch_carries_the_batchs_recording_time(ledger, intake):
+    """A batch is one transaction: its rejections are stamped as its facts are,
+    so `--as-of` (the longest prefix recorded by then) never cuts a batch."""
+    from domain.history import accepted_facts, rejections
+
+    bad = event("GrantAwarded", "G2", source="NOBODY")
+    send(intake, event("GrantAwarded", "G1"), bad, event("GrantAwarded", "G3"))
+    times = {state["timestamp"] for _, state in accepted_facts(ledger)}
+    times |= {record["recorded_at"] for record in rejections(ledger)}
+    assert len(times) == 1
