@@ -149,13 +149,15 @@ def order(indicator_id: str) -> tuple[int, str]:
     return known, indicator_id
 
 
-def status_view(status: str | None, m: Catalogue) -> dict[str, str]:
+def status_view(status: str | None, m: Catalogue, rule: str | None = None) -> dict[str, str]:
+    """A status badge; `rule`: the target's own status rule, which its help states
+    (the generic help speaks of the trend, which such a target is not judged by)."""
     key = status if status in STATUS_ICONS else "insufficient_data"
     return {
         "key": key,
         "icon": STATUS_ICONS[key],
         "label": m.text(f"status.{key}"),
-        "help": m.text(f"status_help.{key}"),
+        "help": rule or m.text(f"status_help.{key}"),
     }
 
 
@@ -171,6 +173,7 @@ def status_counts(view: View, m: Catalogue) -> list[dict[str, str]]:
 
 def scorecard(view: View, figures: Figures) -> list[dict[str, Any]]:
     m, rows = figures.m, []
+    own_rules = status_rules(view.data.get("parameters"), m)  # their badges say that rule
     for indicator_id in sorted(view.targets, key=order):
         t = view.targets[indicator_id]
         rows.append(
@@ -185,7 +188,7 @@ def scorecard(view: View, figures: Figures) -> list[dict[str, Any]]:
                     indicator_id, t.get("gap"), m.lang, figures.unit_word(indicator_id)
                 ),
                 "forecast": figures.value_text(indicator_id, t.get("forecast")),
-                "status": status_view(t.get("status"), m),
+                "status": status_view(t.get("status"), m, own_rules.get(indicator_id)),
             }
         )
     return rows
@@ -238,7 +241,7 @@ def methodology(view: View, m: Catalogue) -> dict[str, Any]:
     ids = list(INDICATOR_IDS) + sorted(set(view.values) - set(INDICATOR_IDS))
     principles = m.section("methodology")
     rules = status_rules(view.data.get("parameters"), m)
-    principles["status"] = " ".join([principles["status"], *rules])
+    principles["status"] = " ".join([principles["status"], *rules.values()])
     return {
         "principles": list(principles.values()),
         "statuses": [status_view(key, m) for key in STATUSES],
@@ -246,24 +249,22 @@ def methodology(view: View, m: Catalogue) -> dict[str, Any]:
     }
 
 
-def status_rules(parameters: dict[str, Any] | None, m: Catalogue) -> list[str]:
+def status_rules(parameters: dict[str, Any] | None, m: Catalogue) -> dict[str, str]:
     """A sentence per target with its own status rule, in the order projections/targets.py
     tries them: a first year (every year from it must reach the target), else a zero target."""
     targets = wording.merged(parameters)["targets"]
-    rules = []
+    rules = {}
     for indicator_id in sorted(targets, key=order):
         target, name = targets[indicator_id], m.indicator(indicator_id)["name"]
         if target.get("from_year") is not None:
-            rules.append(
-                m.text(
-                    "status_rule.from_year",
-                    name=name,
-                    from_year=str(target["from_year"]),
-                    target=target_text(indicator_id, target.get("value"), m),
-                )
+            rules[indicator_id] = m.text(
+                "status_rule.from_year",
+                name=name,
+                from_year=str(target["from_year"]),
+                target=target_text(indicator_id, target.get("value"), m),
             )
         elif target.get("value") == 0:
-            rules.append(m.text("status_rule.zero", name=name))
+            rules[indicator_id] = m.text("status_rule.zero", name=name)
     return rules
 
 

@@ -104,3 +104,27 @@ def test_cover_without_summary_shows_no_counts():
     assert labels == ["Ledger position", "Latest event recorded", "Years covered"]
     assert built["cover"]["synthetic"] is False and built["cover"]["chain_head"] is None
     assert built["institutes"]["tables"] == []
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_every_parameter_has_a_label_of_its_own(lang):
+    from projections.parameters import load_parameters
+
+    rows = context.parameter_rows(load_parameters().as_json(), load(lang))
+    assert [r["key"] for r in rows if r["label"] == r["key"]] == []
+
+
+SHARE = "institutes.integrated_evaluation_share"
+
+
+def test_a_badge_of_a_target_with_its_own_rule_states_that_rule():
+    data = report_data()
+    data["parameters"]["targets"] = {
+        SHARE: {"value": 1.0, "target_year": 2030, "from_year": 2026},
+        "evaluation.stage_after_abolition": {"value": 0, "target_year": 2030},
+        "coverage.full_time": {"value": 0.5, "target_year": 2030},
+    }
+    helps = {r["id"]: r["status"]["help"] for r in context.build_context(data, "en")["scorecard"]}
+    assert "every year with data from 2026 reaches 100%" in helps[SHARE]
+    assert "on track only when the latest value is 0" in helps["evaluation.stage_after_abolition"]
+    assert "the trend" in helps["coverage.full_time"]
