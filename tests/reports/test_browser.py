@@ -112,3 +112,31 @@ def test_screenshot_is_kept_as_an_artifact(opened):
     shot = page.screenshot(ARTIFACTS / f"report-{name}-{lang}.png")
     assert shot.stat().st_size > 50_000  # a drawn page, not a blank one
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_printing_shows_the_tables_behind_a_click(opened):
+    """On paper nothing can be opened: the parameters and data tables print."""
+    _, _, _, page = opened
+    hidden = "Array.from(document.querySelectorAll('details:not([open]) table'))"
+    visible = f"{hidden}.map(t => t.checkVisibility())"
+    assert not any(page.evaluate(visible))  # on screen: behind a click
+    page.send("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        printed = page.evaluate(visible)
+    finally:
+        page.send("Emulation.setEmulatedMedia", {"media": ""})
+    assert printed and all(printed)
+
+
+def test_a_long_name_without_spaces_wraps_inside_its_table(browser, tmp_path):
+    data = report_data()
+    for row in data["institutes"]:
+        row["name_en"] = row["name_ko"] = "Institute" + "X" * 300
+    path = tmp_path / "long.html"
+    path.write_text(render_report(data, "en"), encoding="utf-8")
+    page = browser.open_page(path, width=WIDTH)
+    overflowing = page.evaluate(
+        "Array.from(document.querySelectorAll('.table-wrap'))"
+        ".filter(w => w.scrollWidth > w.clientWidth + 1).length"
+    )
+    assert overflowing == 0
