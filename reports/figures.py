@@ -154,7 +154,11 @@ class Figures:
         by_year = self.view.distributions.get(distribution_id)
         if not by_year:
             return None
-        raw = [[by_year.get(year, {}).get(k) for year in self.view.years] for k in keys]
+        # In a year with data, a key nobody reported counts 0; a year without is missing.
+        raw = [
+            [by_year[year].get(k, 0) if year in by_year else None for year in self.view.years]
+            for k in keys
+        ]
         if money:
             highest = max(sum(v or 0 for v in column) for column in zip(*raw, strict=True))
             divisor, y_label = filters.money_scale(highest, self.lang)

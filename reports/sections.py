@@ -7,11 +7,13 @@ indicators are absent from the data is left out rather than drawn empty.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
+from contract.types import Grade
 from reports import filters
 from reports.figures import Figures
 
+GRADES: tuple[str, ...] = get_args(Grade)
 COVERAGE = ("coverage.all_faculty", "coverage.full_time", "coverage.early_career")
 
 BASIC_FIGURES: list[tuple[str, tuple[str, ...], str, bool]] = [
@@ -65,12 +67,15 @@ def indicator_figures(figures: Figures, specs: list) -> list[dict[str, Any]]:
 def latest_breakdown(
     figures: Figures, ids: tuple[str, ...], by: str, label_section: str
 ) -> dict[str, Any] | None:
-    """A table of breakdown values `by` one dimension, in the latest year with any value."""
+    """A table of breakdown values `by` one dimension, in the latest year with any
+    value: of the national figures themselves where they have one (a registered
+    researcher with no grant that year still makes a row of zeros)."""
     rows = [r for r in figures.view.breakdowns if r["id"] in ids and r["by"] == by]
-    years = [r["year"] for r in rows if r["value"] is not None]
+    years = {r["year"] for r in rows if r["value"] is not None}
     if not years:
         return None
-    year = max(years)
+    national = {y for i in ids for y, v in figures.view.values.get(i, {}).items() if v is not None}
+    year = max(years & national or years)
     table: dict[str, dict[str, float | None]] = {}
     for row in rows:
         if row["year"] == year:
@@ -106,10 +111,11 @@ def institutes(figures: Figures) -> dict[str, Any]:
         [m.text("series.basic"), m.text("series.strategic"), m.text("series.other")],
         money=True,
     )
-    grade_keys = sorted(
-        {k for by_year in figures.view.distributions.get("institutes.grade", {}).values()
-         for k in by_year},
-        key=lambda g: ("SABCD".find(g) if g in "SABCD" else 99, g),
+    grade_keys = sorted(  # every grade of the contract, also one nobody got
+        set(GRADES)
+        | {k for by_year in figures.view.distributions.get("institutes.grade", {}).values()
+           for k in by_year},
+        key=lambda g: (GRADES.index(g) if g in GRADES else 99, g),
     )  # fmt: skip
     grades = figures.distribution_figure(
         "grades",

@@ -128,3 +128,30 @@ def test_a_badge_of_a_target_with_its_own_rule_states_that_rule():
     assert "every year with data from 2026 reaches 100%" in helps[SHARE]
     assert "on track only when the latest value is 0" in helps["evaluation.stage_after_abolition"]
     assert "the trend" in helps["coverage.full_time"]
+
+
+def test_the_field_table_is_of_the_latest_year_of_the_national_figures():
+    """Registered researchers without a grant make rows of zeros in years the
+    national figure has no value for: the table is not of such a year."""
+    data = report_data()
+    data["indicators"] = [r for r in data["indicators"] if r["year"] <= 2026]
+    data["breakdowns"] += [
+        {"id": "coverage.all_faculty", "by": "field", "key": "physics", "year": 2030, "value": 0}
+    ]
+    (table, *_) = context.build_context(data, "en")["basic"]["tables"]
+    assert table["title"].startswith("Coverage by research field") and " — 2026" in table["title"]
+    assert "denominator is the field's registered researchers" in table["title"]
+
+
+def test_grade_counts_of_zero_are_zero_and_every_grade_has_its_column():
+    data = report_data()
+    data["distributions"] = [
+        {"id": "institutes.grade", "year": 2026, "key": "A", "value": 3},
+        {"id": "institutes.grade", "year": 2026, "key": "B", "value": 2},
+    ]
+    figures = context.build_context(data, "en")["institutes"]["figures"]
+    (table,) = [f["table"] for f in figures if f["key"] == "fig-grades"]
+    assert table["headers"][1:] == ["Grade S", "Grade A", "Grade B", "Grade C", "Grade D"]
+    by_year = {row[0]: row[1:] for row in table["rows"]}
+    assert by_year["2026"] == ["0", "3", "2", "0", "0"]
+    assert set(by_year["2025"]) == {"—"}  # no grades reported that year
