@@ -184,14 +184,22 @@ def scorecard(view: View, figures: Figures) -> list[dict[str, Any]]:
                 "latest_year": year_text(t.get("latest_year")),
                 "target": figures.value_text(indicator_id, t.get("target")),
                 "target_year": year_text(t.get("target_year")),
-                "gap": format_difference(
-                    indicator_id, t.get("gap"), m.lang, figures.unit_word(indicator_id)
-                ),
+                "gap": gap_text(indicator_id, t.get("gap"), figures),
                 "forecast": figures.value_text(indicator_id, t.get("forecast")),
                 "status": status_view(t.get("status"), m, own_rules.get(indicator_id)),
             }
         )
     return rows
+
+
+def gap_text(indicator_id: str, gap: float | None, figures: Figures) -> str:
+    """The gap to the target; a negative one (the latest value is past the
+    target) reads as how far above it, not as a minus sign."""
+    unit = figures.unit_word(indicator_id)
+    if gap is None or gap >= 0:
+        return format_difference(indicator_id, gap, figures.lang, unit)
+    amount = format_difference(indicator_id, -gap, figures.lang, unit)
+    return figures.m.text("gap.above", amount=amount)
 
 
 def year_text(year: int | None) -> str:

@@ -155,3 +155,19 @@ def test_grade_counts_of_zero_are_zero_and_every_grade_has_its_column():
     by_year = {row[0]: row[1:] for row in table["rows"]}
     assert by_year["2026"] == ["0", "3", "2", "0", "0"]
     assert set(by_year["2025"]) == {"—"}  # no grades reported that year
+
+
+@pytest.mark.parametrize(
+    ("lang", "exceeded", "to_go"),
+    [("en", "1.9 pp above the target", "5.0 pp"), ("ko", "목표보다 1.9%p 높음", "5.0%p")],
+)
+def test_a_target_passed_reads_as_how_far_above_it(lang, exceeded, to_go):
+    data = report_data()
+    for target in data["targets"]:
+        if target["id"] == "coverage.all_faculty":
+            target["gap"] = -0.019
+        if target["id"] == "coverage.full_time":
+            target["gap"] = 0.05
+    gaps = {r["id"]: r["gap"] for r in context.build_context(data, lang)["scorecard"]}
+    assert gaps["coverage.all_faculty"] == exceeded
+    assert gaps["coverage.full_time"] == to_go
