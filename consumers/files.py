@@ -100,13 +100,27 @@ def input_name(path: str) -> str | None:
     return f"file:{Path(path).name}:{hashlib.sha256(head).hexdigest()[:16]}"
 
 
-def numbered_lines(handle: BinaryIO, skip_through: int) -> Iterator[tuple[int, bytes]]:
+def numbered_lines(
+    handle: BinaryIO, skip_through: int, label: str = "the input"
+) -> Iterator[tuple[int, bytes]]:
+    """The non-blank lines after line `skip_through`, numbered from 1. A file
+    that ends before that line is not the one whose lines the store recorded
+    (or the store's input position was altered): its lines would be skipped
+    unread, so that is an error, raised before any line is taken in."""
+    number = 0
     for number, line in enumerate(handle, start=1):
         if number <= skip_through:
             continue
         line = line.rstrip(b"\r\n")
         if line.strip():
             yield number, line
+    if number < skip_through:
+        raise InputError(
+            f"{label} has {number:,} lines, but the store records it read through line "
+            f"{skip_through:,}: it is not the file ingested before, or the store was altered; "
+            "run rnd-ledger verify, then read it again with --from-start "
+            "(lines already accepted come back as duplicates)"
+        )
 
 
 def ingest_file(
@@ -179,7 +193,7 @@ def read_batches(
 ) -> Iterator[list[Message]]:
     batch: list[Message] = []
     batch_bytes = 0
-    for number, line in numbered_lines(handle, resume):
+    for number, line in numbered_lines(handle, resume, label):
         batch.append(Message(line, {"file": label, "line": number}, required_source))
         batch_bytes += len(line)
         if len(batch) >= size or batch_bytes >= BATCH_BYTES:

@@ -69,6 +69,25 @@ def test_a_growing_file_resumes_where_it_stopped(tmp_path, ledger, intake):
     assert (first.accepted, second.accepted, second.duplicate) == (10, 30, 0)
 
 
+def test_a_file_shorter_than_its_recorded_position_is_refused_not_skipped(tmp_path, ledger, intake):
+    """Truncated and rewritten under the same name and first line (or the
+    store's input position raised): its new lines must not be skipped unread."""
+    messages = sample(20)
+    path = tmp_path / "short.jsonl"
+    path.write_bytes(jsonl(messages))
+    ingest_file(intake, str(path), Summary())
+    path.write_bytes(
+        jsonl(messages[:1] + [event("ResearcherRegistered", f"N{i}") for i in range(10)])
+    )
+    before = history(ledger), rejection_count(ledger)
+    with pytest.raises(InputError, match="short.jsonl has 11 lines, but the store records it"):
+        ingest_file(intake, str(path), Summary())
+    assert (history(ledger), rejection_count(ledger)) == before
+    again = Summary()
+    ingest_file(intake, str(path), again, from_start=True)
+    assert (again.accepted, again.duplicate) == (10, 1)
+
+
 def test_a_large_file_is_written_in_several_batches(tmp_path, ledger, intake, monkeypatch):
     monkeypatch.setattr("consumers.files.BATCH_LINES", 7)
     path = tmp_path / "in.jsonl"
