@@ -97,15 +97,17 @@ def run(args: argparse.Namespace) -> int:
         spec = {key: result[key] for key in SPEC_KEYS}
         sys.stdout.buffer.write(orjson.dumps(spec, option=orjson.OPT_INDENT_2) + b"\n")
     elif args.format == "csv":
-        write_csv(result["indicators"])
+        write_csv(result["indicators"], result["as_of"])
     else:
         print_tables(result)
     return 0
 
 
-def write_csv(rows: list[dict[str, Any]]) -> None:
+def write_csv(rows: list[dict[str, Any]], as_of: dict[str, Any]) -> None:
+    """One line per indicator row; each carries the position and chain head
+    it was computed at, so a row cut out of the file still states its proof."""
     writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(["id", "year", "value", "numerator", "denominator"])
+    writer.writerow(["id", "year", "value", "numerator", "denominator", "position", "chain_head"])
     for row in rows:
         writer.writerow(
             [
@@ -114,8 +116,15 @@ def write_csv(rows: list[dict[str, Any]]) -> None:
                 "" if row["value"] is None else row["value"],
                 row.get("numerator", ""),
                 "" if row.get("denominator") is None else row["denominator"],
+                as_of["position"],
+                as_of["chain_head"],
             ]
         )
+
+
+def proof(as_of: dict[str, Any]) -> str:
+    """The position:head a figure states, as `verify --expect` takes it."""
+    return f"{as_of['position']}:{as_of['chain_head']}"
 
 
 def print_tables(result: dict[str, Any]) -> None:
@@ -123,6 +132,7 @@ def print_tables(result: dict[str, Any]) -> None:
     when = as_of["recorded_at"]
     recorded = f" (recorded {when})" if when else " (nothing recorded)"
     print(f"Indicators as of position {as_of['position']:,}{recorded}")
+    print(f"Chain head: {proof(as_of)} (rnd-ledger verify --expect checks it)")
     print(f"Parameters: {result['parameters']['file']}\n")
     print("Targets")
     table(

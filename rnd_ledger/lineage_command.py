@@ -8,7 +8,7 @@ import orjson
 from rnd_ledger.arguments import add_store
 from rnd_ledger.bootstrap import require_ledger
 from rnd_ledger.errors import CommandError
-from rnd_ledger.indicators_command import add_checkpoint, add_cut, position_of
+from rnd_ledger.indicators_command import add_checkpoint, add_cut, position_of, proof
 from rnd_ledger.output import format_cell, table
 from store.url import store_url
 
@@ -33,6 +33,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # Imported here: Polars would cost every other command its start-up time.
+    from audit.seal import stated_head
     from projections import ProjectionError
     from projections.engine import load_facts
     from projections.lineage import lineage
@@ -48,15 +49,21 @@ def run(args: argparse.Namespace) -> int:
             args.checkpoint_dir,
             not args.no_checkpoint,
         )
-        result = lineage(Model(facts, load_parameters(args.parameters)), args.indicator, args.year)
+        model = Model(facts, load_parameters(args.parameters))
+        lineage_result = lineage(model, args.indicator, args.year)
     except ProjectionError as error:
         raise CommandError(str(error)) from None
+    # The history the events were found in, and its proof, as `indicators` states them.
+    as_of = {"position": facts.position, "recorded_at": facts.recorded_at}
+    result = {"as_of": {**as_of, "chain_head": stated_head(store_url(args.store), facts.position)}}
+    result |= lineage_result
     if args.format == "json":
         sys.stdout.buffer.write(orjson.dumps(result, option=orjson.OPT_INDENT_2) + b"\n")
         return 0
     value = f"{result['id']} {result['year']}: value {format_cell(result['value'])}"
     if "numerator" in result:
         value += f" = {format_cell(result['numerator'])} / {format_cell(result['denominator'])}"
+    print(f"As of position {facts.position:,}; chain head {proof(result['as_of'])}")
     print(value)
     events = result["events"]
     table(

@@ -31,17 +31,22 @@ def test_csv_has_one_line_per_indicator_row(cli):
     code, out, _ = cli("indicators", "--format", "csv")
     lines = out.splitlines()
     assert code == 0
-    assert lines[0] == "id,year,value,numerator,denominator"
+    assert lines[0] == "id,year,value,numerator,denominator,position,chain_head"
     assert len(lines) == 1 + 27 * 6
-    assert "coverage.full_time,2026,0.2,4,20" in lines
-    assert "coverage.full_time,2028,,3," in lines
-    assert "ruf.block_funding_krw,2026,800,," in lines
+    proof = lines[1].split(",")[-2:]  # every row states the history it came from
+    assert all(line.split(",")[-2:] == proof for line in lines[1:])
+    assert int(proof[0]) > 0 and len(proof[1]) == 64
+    rows = {",".join(line.split(",")[:-2]) for line in lines[1:]}
+    assert "coverage.full_time,2026,0.2,4,20" in rows
+    assert "coverage.full_time,2028,,3," in rows
+    assert "ruf.block_funding_krw,2026,800,," in rows
 
 
 def test_table_leads_with_targets_and_status(cli):
     code, out, _ = cli("indicators")
     assert code == 0
-    assert out.splitlines()[3] == "Targets"
+    assert out.splitlines()[1].startswith("Chain head: ")
+    assert out.splitlines()[4] == "Targets"
     assert "institutes.personnel_cost_coverage" in out and "on_track" in out
 
 
@@ -108,6 +113,8 @@ def test_lineage_lists_the_events_behind_a_coverage_value(cli, scenario_batches)
     assert code == 0
     shown = json.loads(out)
     assert (shown["numerator"], shown["denominator"], shown["value"]) == (4, 20, 0.2)
+    _, indicators, _ = cli("indicators", "--format", "json")
+    assert shown["as_of"] == json.loads(indicators)["as_of"]  # the same stated proof
     events = {e["event_id"]: e for e in shown["events"]}
     census = event_ids(scenario_batches, "FacultyCensusReported", year=2026)
     superseded = event_ids(scenario_batches, "FacultyCensusReported", "U1", year=2026, full_time=10)
@@ -142,7 +149,8 @@ def test_lineage_of_a_finding_and_a_count(cli, scenario_batches):
     )
     code, out, _ = cli("lineage", "ruf.block_funding_krw", "--year", "2027")
     assert code == 0
-    assert out.splitlines()[0] == "ruf.block_funding_krw 2027: value 500"
+    assert out.splitlines()[0].startswith("As of position 78; chain head 78:")
+    assert out.splitlines()[1] == "ruf.block_funding_krw 2027: value 500"
     assert out.splitlines()[-1] == "2 events."  # the retracted allocation is not listed
 
 
@@ -209,7 +217,7 @@ def test_export_then_ingest_into_an_empty_store_gives_the_same_indicators(
 
 def test_tables_show_a_missing_value_as_a_dash_not_none(cli):
     code, out, _ = cli("lineage", "coverage.full_time", "--year", "2028")
-    assert code == 0 and out.splitlines()[0] == "coverage.full_time 2028: value - = 3 / -"
+    assert code == 0 and out.splitlines()[1] == "coverage.full_time 2028: value - = 3 / -"
     code, out, _ = cli("indicators", "--position", "0")
     assert code == 0 and out.splitlines()[0] == "Indicators as of position 0 (nothing recorded)"
     assert "None" not in out
