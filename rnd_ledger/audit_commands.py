@@ -33,8 +33,10 @@ def register(commands: argparse._SubParsersAction) -> None:
         "verify",
         help="recompute the hash chain and check every seal",
         description="Recompute the hash chain over the whole history and check it against "
-        "every recorded seal and every --expect N:HEX (a seal kept outside the database). "
-        "Exit 0 if all agree; exit 1 naming the first failing seal and the positions it covers.",
+        "every recorded seal and every --expect N:HEX (a seal kept outside the database), "
+        "then the checkpoint files the figures are computed from against that history. "
+        "Exit 0 if all agree; exit 1 naming the first failing seal and the positions it covers, "
+        "or the checkpoint tables that disagree.",
     )
     add_store(check)
     check.add_argument(
@@ -44,6 +46,14 @@ def register(commands: argparse._SubParsersAction) -> None:
         default=[],
         metavar="N:HEX",
         help="a seal kept outside the database (repeatable)",
+    )
+    check.add_argument(
+        "--checkpoint-dir",
+        metavar="DIR",
+        help="the checkpoint to check (default: the one indicators and report use)",
+    )
+    check.add_argument(
+        "--no-checkpoint", action="store_true", help="check the history only, not the checkpoint"
     )
     check.set_defaults(handler=run_verify)
 
@@ -77,7 +87,29 @@ def run_verify(args: argparse.Namespace) -> int:
     finally:
         rows.close()
     print_result(result)
+    if result.ok and not args.no_checkpoint:
+        return check_checkpoint_files(url, args.checkpoint_dir)
     return 0 if result.ok else 1
+
+
+def check_checkpoint_files(url: str, directory: str | None) -> int:
+    """The checkpoint is outside the chain: recompute what it holds from the
+    verified history (`projections.checkpoint_check`)."""
+    from projections.checkpoint_check import check_checkpoint  # Polars: only here
+
+    checked = check_checkpoint(url, directory)
+    if checked is None:
+        return 0
+    where = f"checkpoint {checked.directory} (up to position {checked.position:,})"
+    if checked.ok:
+        print(f"verify: OK {where} agrees with the history")
+        return 0
+    print(
+        f"verify: {where} disagrees with the history in {', '.join(checked.differing)}: "
+        f"figures computed from it are wrong; delete {checked.directory} (the next run "
+        "rebuilds it from the history)"
+    )
+    return 1
 
 
 def print_result(result: Result) -> None:

@@ -192,3 +192,28 @@ def test_incremental_from_any_checkpoint_equals_full_rebuild(store_url, scenario
         compute(store_url, position=cut, checkpoint_dir=directory)
         assert json.loads((directory / "manifest.json").read_text())["position"] == cut
         assert compute(store_url, checkpoint_dir=directory) == full, cut
+
+
+def test_verify_checks_the_checkpoint_against_the_history(
+    store_url, scenario_batches, tmp_path, capsys
+):
+    """Checkpoint files are outside the chain: a figure changed in one must not
+    pass under a chain head that verifies (verify recomputes the tables)."""
+    import polars as pl
+
+    from rnd_ledger.cli import main
+
+    positions = fill(store_url, scenario_batches)
+    directory = tmp_path / "checkpoint"
+    compute = ["--store", store_url, "--checkpoint-dir", str(directory)]
+    assert main(["indicators", "--position", str(positions[1]), *compute]) == 0
+    assert main(["indicators", *compute]) == 0  # a second run adds its own parts
+    capsys.readouterr()
+    assert main(["verify", *compute]) == 0
+    assert "agrees with the history" in capsys.readouterr().out
+    (part, *_) = sorted(directory.glob("GrantAwarded-*.parquet"))
+    pl.read_parquet(part).with_columns(pl.col("annual_amount_krw") * 2).write_parquet(part)
+    assert main(["verify", *compute]) == 1
+    out = capsys.readouterr().out
+    assert "disagrees with the history in GrantAwarded: figures computed from it are wrong" in out
+    assert main(["verify", "--no-checkpoint", "--store", store_url]) == 0
