@@ -11,6 +11,7 @@ from audit.verify import Progress, Result, verify
 from rnd_ledger.arguments import add_store
 from rnd_ledger.bootstrap import open_existing_ledger
 from rnd_ledger.errors import CommandError
+from rnd_ledger.indicators_command import add_checkpoint
 from rnd_ledger.output import status
 from store.url import environment_for, store_url
 
@@ -47,13 +48,10 @@ def register(commands: argparse._SubParsersAction) -> None:
         metavar="N:HEX",
         help="a seal kept outside the database (repeatable)",
     )
-    check.add_argument(
-        "--checkpoint-dir",
-        metavar="DIR",
-        help="the checkpoint to check (default: the one indicators and report use)",
-    )
-    check.add_argument(
-        "--no-checkpoint", action="store_true", help="check the history only, not the checkpoint"
+    add_checkpoint(
+        check,
+        "the checkpoint to check (default: the one indicators and report use)",
+        "check the history only, not the checkpoint",
     )
     check.set_defaults(handler=run_verify)
 

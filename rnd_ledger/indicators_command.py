@@ -40,18 +40,20 @@ def add_cut(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_checkpoint(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--checkpoint-dir",
-        metavar="DIR",
-        help="where incremental fact tables are kept (default: <db>.projections/ for "
-        "SQLite, the user cache for PostgreSQL; env RND_LEDGER_PROJECTIONS_DIR)",
-    )
-    parser.add_argument(
-        "--no-checkpoint",
-        action="store_true",
-        help="rebuild from the whole history; neither read nor write a checkpoint",
-    )
+CHECKPOINT_DIR_HELP = (
+    "where incremental fact tables are kept (default: <db>.projections/ for "
+    "SQLite, the user cache for PostgreSQL; env RND_LEDGER_PROJECTIONS_DIR)"
+)
+NO_CHECKPOINT_HELP = "rebuild from the whole history; neither read nor write a checkpoint"
+
+
+def add_checkpoint(
+    parser: argparse.ArgumentParser,
+    dir_help: str = CHECKPOINT_DIR_HELP,
+    skip_help: str = NO_CHECKPOINT_HELP,
+) -> None:
+    parser.add_argument("--checkpoint-dir", metavar="DIR", help=dir_help)
+    parser.add_argument("--no-checkpoint", action="store_true", help=skip_help)
 
 
 def register(commands: argparse._SubParsersAction) -> None:
