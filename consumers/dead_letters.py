@@ -6,6 +6,10 @@ key; headers say why and where it came from. A message rejected as
 own headers match a PII pattern anywhere (a malformed line, an unknown field,
 an unknown event type) — is forwarded without its text: empty value, no key,
 none of its own headers — only our headers and the SHA-256 of the original bytes.
+A dead letter too large for the producer or the broker (a huge rejected
+record) goes out the same way, with a header saying so: it is never dropped,
+and it cannot stall its partition; the original stays in the source topic at
+the offset the headers name.
 
 Dead letters are sent and acknowledged (acks=all) *before* the batch is
 committed to the ledger, so a crash can repeat a dead letter (the
@@ -17,7 +21,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from kafka import KafkaProducer
-from kafka.errors import KafkaError
+from kafka.errors import KafkaError, MessageSizeTooLargeError, RecordListTooLargeError
 
 from consumers.intake import Outcome
 from consumers.kafka_common import close_producer
@@ -28,6 +32,8 @@ PII = "pii_detected"
 RETRY_FIRST_SECONDS = 0.5
 RETRY_MAX_SECONDS = 10.0
 FLUSH_TIMEOUT_SECONDS = 15.0
+TOO_LARGE = (MessageSizeTooLargeError, RecordListTooLargeError)
+Letter = tuple[bytes | None, bytes | None, list]
 CLOSE_TIMEOUT_SECONDS = 5.0
 
 
@@ -35,7 +41,7 @@ class Interrupted(Exception):
     """Asked to stop while dead letters were still unacknowledged."""
 
 
-def dead_letter(record: Any, outcome: Outcome) -> tuple[bytes | None, bytes | None, list]:
+def dead_letter(record: Any, outcome: Outcome) -> Letter:
     """(key, value, headers) of the dead letter for a rejected consumer record."""
     headers = [
         (PREFIX + "reason", (outcome.reason or "").encode()),
@@ -46,9 +52,15 @@ def dead_letter(record: Any, outcome: Outcome) -> tuple[bytes | None, bytes | No
         (PREFIX + "sha256", (outcome.sha256 or "").encode()),
     ]
     if outcome.reason == PII or carries_pii(record):
-        return None, b"", [*headers, (PREFIX + "redacted", b"true")]
+        return without_text(headers, "redacted")
     own = [(k, v) for k, v in (record.headers or []) if not k.startswith(PREFIX)]
     return record.key, record.value if record.value is not None else b"", own + headers
+
+
+def without_text(headers: list, why: str, value: bytes = b"true") -> Letter:
+    """A dead letter of only our headers: no value, key or headers of the sender's."""
+    ours = [(k, v) for k, v in headers if k.startswith(PREFIX)]
+    return None, b"", [*ours, (PREFIX + why, value)]
 
 
 def carries_pii(record: Any) -> bool:
@@ -93,7 +105,7 @@ class DeadLetters:
             if self.should_stop():
                 raise Interrupted(f"{len(pending)} dead letters not acknowledged")
             self.log(
-                f"dead letters: {len(pending)} not acknowledged by the broker; "
+                f"dead letters: {len(pending)} not acknowledged (is the broker up?); "
                 f"retrying in {wait:.1f} s (the batch is not committed until they are)"
             )
             time.sleep(wait)
@@ -101,11 +113,14 @@ class DeadLetters:
         self.sent += count
         return count
 
-    def try_send(self, letters: list[tuple[bytes | None, bytes | None, list]]) -> list:
-        futures = []
+    def try_send(self, letters: list[Letter]) -> list[Letter]:
+        """Send and flush; the letters to send again (those too large, without their text)."""
+        futures: list[Any] = []
         for key, value, headers in letters:
             try:
                 futures.append(self.producer.send(self.topic, value, key, headers))
+            except TOO_LARGE as error:
+                futures.append(error)
             except KafkaError:
                 futures.append(None)
         try:
@@ -114,7 +129,13 @@ class DeadLetters:
             pass
         failed = []
         for letter, future in zip(letters, futures, strict=True):
-            if future is None or not future.succeeded():
+            if isinstance(future, TOO_LARGE) or (
+                future is not None and future.failed() and isinstance(future.exception, TOO_LARGE)
+            ):
+                size = len(letter[1] or b"")
+                self.log(f"dead letters: one of {size:,} bytes is too large: sent without its text")
+                failed.append(without_text(letter[2], "too-large", str(size).encode()))
+            elif future is None or not future.succeeded():
                 failed.append(letter)
         return failed
 

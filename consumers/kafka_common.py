@@ -115,7 +115,8 @@ class ConsumeSettings:
             **client_settings(self.bootstrap_servers, self.connect_timeout),
             "acks": "all",
             "linger_ms": 5,
-            "max_request_size": 4 * 1024 * 1024,
+            # A dead letter carries a record as fetched (up to 8 MiB), plus our headers.
+            "max_request_size": 8 * 1024 * 1024 + 64 * 1024,
             "max_block_ms": 10_000,  # a lost broker: retry (and notice a stop) every 10 s
             "metrics_enabled": False,
         }

@@ -63,3 +63,22 @@ def test_a_stop_during_an_outage_abandons_the_batch_instead_of_hanging(broker_be
     finally:
         letters.close()
     assert network_threads() - before == set(), "closing stops kafka-python's network thread"
+
+
+def test_a_dead_letter_too_large_to_send_goes_without_its_text(broker):
+    """A huge rejected record must not stall its partition: its dead letter
+    goes out with our headers only, and says so."""
+    topic = new_topic(broker, prefix="dead")
+    letters = letters_to(broker, topic, threading.Event())
+    huge = b'{"event_id":"' + b"a" * (9 * 1024 * 1024) + b'"}'
+    try:
+        started = time.monotonic()
+        assert letters.send([record(1, huge)], [REJECTED]) == 1
+        assert time.monotonic() - started < 10
+    finally:
+        letters.close()
+    first, second = read_topic(broker, topic, 2)
+    assert second.value == b"" and second.key is None
+    assert headers(second)["rnd-ledger.too-large"] == str(len(huge))
+    assert headers(second)["rnd-ledger.source-offset"] == "1"
+    assert headers(first)["rnd-ledger.source-offset"] == "0"
