@@ -123,6 +123,8 @@ class KafkaIngest:
                 if pending is not None:
                     self.apply_pending(pending)
                 pending = ahead if held else None
+                if not held:  # quiet: account for the write in flight now (offsets, lag)
+                    self.settle()
                 if pending is None and self.idle():
                     self.log(f"no message for {self.settings.until_idle:g} s: stopping")
                     break

@@ -55,12 +55,13 @@ class GroupOffsets:
             self.committed(offsets, error)
 
     def lag(self, positions: Mapping[TopicPartition, int]) -> dict[TopicPartition, int | None]:
-        """Per partition: records behind the high watermark of the last fetch."""
+        """Per partition: records behind the high watermark of the last fetch;
+        negative when the partition ends before the ledger's position (`Progress`)."""
         lags: dict[TopicPartition, int | None] = {}
         for tp, position in sorted(positions.items()):
             try:
                 high = self.consumer.highwater(tp)
             except KafkaError:
                 high = None
-            lags[tp] = None if high is None else max(high - position, 0)
+            lags[tp] = None if high is None else high - position
         return lags

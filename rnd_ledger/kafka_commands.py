@@ -48,7 +48,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         "the contract, and record accepted events and rejections. Each batch is written in one "
         "transaction with its topic-partition positions, so a crash or rebalance never loses "
         "or doubles a message. Runs until SIGINT/SIGTERM (finishes the batch in hand, commits, "
-        "exits 0) or --until-idle.",
+        "exits 0; exits 1 if the batch's dead letters were not yet acknowledged, and that "
+        "batch is read again next time) or --until-idle.",
     )
     add_bootstrap(consume)
     consume.add_argument(
@@ -79,7 +80,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--until-idle",
         type=positive_seconds,
         metavar="SECONDS",
-        help="exit 0 when no message arrived for this long (batch jobs)",
+        help="exit 0 when no message arrived for this long (batch jobs), counted from the "
+        "first partition assignment (waited for up to 30 s more) and from the last batch",
     )
     add_store(consume)
     add_policy(consume)

@@ -189,3 +189,38 @@ def test_unreachable_broker_at_start_is_a_one_line_error(sqlite_url):
     assert done.stderr.strip().startswith(f"rnd-ledger: cannot reach Kafka at 127.0.0.1:{port}")
     assert len(done.stderr.strip().splitlines()) == 1
     assert time.monotonic() - started < 15
+
+
+def grants(prefix: str, count: int) -> list[dict]:
+    return [event("GrantAwarded", f"{prefix}{n}") for n in range(count)]
+
+
+def test_a_quiet_topic_shows_what_was_committed_not_one_batch_behind(broker, sqlite_url):
+    """The last batch before a pause is accounted for at once: the progress
+    line and the group's offsets (lag monitors) do not wait for the next one."""
+    topic = new_topic(broker)
+    produce(broker, topic, grants("Q", 20))
+    done = consume(broker, sqlite_url, topic, idle=5, extra=("--log-every", "1"))
+    before_stop = done.stderr.split("no message for")[0]
+    progress = [row for row in before_stop.splitlines() if row.startswith("consume: ")]
+    assert progress and "total 20: accepted 20" in progress[-1], done.stderr
+    assert f"lag {topic}:0=0" in progress[-1]
+
+
+def test_a_partition_shorter_than_the_ledger_position_is_warned_about(broker, sqlite_url):
+    """Re-created, or the broker lost data: records below the ledger's position
+    are not read, and that must be said, not left silent."""
+    import sqlite3
+
+    topic = new_topic(broker)
+    produce(broker, topic, grants("S", 5))
+    consume(broker, sqlite_url, topic)
+    with sqlite3.connect(sqlite_url.removeprefix("sqlite:///")) as connection:
+        connection.execute(  # as if the topic had held 50 records before
+            "UPDATE tracking SET notification_id = 50 WHERE application_name = ?",
+            (f"kafka:{topic}:0",),
+        )
+    produce(broker, topic, grants("T", 3))
+    done = consume(broker, sqlite_url, topic)
+    assert f"{topic}:0: WARNING: the partition ends at offset 8, but the ledger has " in done.stderr
+    assert "records below offset 50 are not read" in done.stderr
