@@ -139,7 +139,7 @@ class DeadLetters:
                 failed.append(letter)
         return failed
 
-    def close(self) -> None:
+    def close(self, timeout: float | None = None) -> None:
         """Close the producer; letters still unacknowledged (the broker is away)
         belong to a batch that was not committed, so they are simply dropped."""
-        close_producer(self.producer, CLOSE_TIMEOUT_SECONDS)
+        close_producer(self.producer, CLOSE_TIMEOUT_SECONDS if timeout is None else timeout)

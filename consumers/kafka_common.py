@@ -162,3 +162,35 @@ def kafka_warnings() -> int:
     """How many warnings and errors kafka-python has logged in this process so far."""
     handlers = logging.getLogger("kafka").handlers
     return sum(h.total for h in handlers if isinstance(h, RareLines))
+
+
+RETRY_FIRST_SECONDS = 0.2  # poll failing while the broker is away: back off up to
+RETRY_MAX_SECONDS = 5.0
+LOG_TROUBLE_SECONDS = 10.0
+
+
+class BrokerTrouble:
+    """Retriable errors from poll (kafka-python 3 raises them while the broker
+    is unreachable): logged at most every LOG_TROUBLE_SECONDS, each followed
+    by a wait that doubles up to RETRY_MAX_SECONDS, cut short by a stop."""
+
+    def __init__(self, log: Callable[[str], None], stopping: Callable[[], bool]) -> None:
+        self.log = log
+        self.stopping = stopping
+        self.backoff = RETRY_FIRST_SECONDS
+        self.logged = float("-inf")
+
+    def wait(self, error: Exception) -> None:
+        now = time.monotonic()
+        if now - self.logged >= LOG_TROUBLE_SECONDS:
+            self.logged = now
+            reason = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
+            self.log(f"broker: {reason}; retrying (nothing is lost: the ledger keeps positions)")
+        deadline = now + self.backoff
+        while time.monotonic() < deadline and not self.stopping():
+            time.sleep(0.05)
+        self.backoff = min(self.backoff * 2, RETRY_MAX_SECONDS)
+
+    def reset(self) -> None:
+        """The broker answered: the next trouble starts with a short wait again."""
+        self.backoff = RETRY_FIRST_SECONDS

@@ -30,7 +30,7 @@ from kafka.errors import KafkaError
 from consumers.dead_letters import DeadLetters, Interrupted
 from consumers.intake import Intake, Outcome, Summary
 from consumers.kafka_batch import Batch, InFlight, Pending, raws, skipped, tracking_name
-from consumers.kafka_common import ConsumeSettings, connect
+from consumers.kafka_common import BrokerTrouble, ConsumeSettings, connect
 from consumers.kafka_offsets import GroupOffsets
 from consumers.kafka_progress import Progress
 from consumers.pipeline import WriteAhead
@@ -40,9 +40,6 @@ from domain.ledger import ConcurrentWrite
 MAX_ATTEMPTS = 5
 POLL_MS = 200
 JOIN_GRACE_SECONDS = 30.0  # --until-idle: how long to wait for a first assignment
-RETRY_FIRST_SECONDS = 0.2  # poll failing while the broker is away: back off up to
-RETRY_MAX_SECONDS = 5.0
-LOG_TROUBLE_SECONDS = 10.0
 
 
 class LedgerPositions(ConsumerRebalanceListener):
@@ -78,9 +75,9 @@ class KafkaIngest:
         self.summary = Summary()
         self.stopping = False
         self.incomplete = False  # stopped with a batch decided but not committed
+        self.hurry = False  # a second SIGINT: leave without waiting for the broker
         self.failure: PersistenceError | None = None  # the store failed in a rebalance
-        self.backoff = RETRY_FIRST_SECONDS
-        self.trouble_logged = float("-inf")
+        self.trouble = BrokerTrouble(log, lambda: self.stopping)
         self.generation = 0
         self.assigned_once = False
         self.positions: dict[TopicPartition, int] = {}
@@ -140,11 +137,15 @@ class KafkaIngest:
                 f"stopped before the batch in hand was committed ({interrupted}); "
                 "it will be read again on the next run"
             )
+        except KeyboardInterrupt:
+            self.hurry = True
+            raise
         finally:
             self.drain()
             self.progress.log_line()
             self.maybe_seal(final=True)
-            self.offsets.commit_final(self.positions)
+            if not self.hurry:  # the group's offsets are for monitors: not worth a wait
+                self.offsets.commit_final(self.positions)
             self.close()
         return self.summary
 
@@ -152,12 +153,12 @@ class KafkaIngest:
         self.ahead.close()
         self.screener.close()
         try:
-            self.consumer.close(autocommit=False)
+            self.consumer.close(autocommit=False, timeout_ms=0 if self.hurry else None)
         except KafkaError as error:  # leaving the group needs the broker; the ledger does not
             self.log(f"closing the consumer: {type(error).__name__} (harmless)")
         finally:
             if self.dead_letters:
-                self.dead_letters.close()
+                self.dead_letters.close(0 if self.hurry else None)
 
     def idle(self) -> bool:
         if self.settings.until_idle is None:
@@ -214,9 +215,9 @@ class KafkaIngest:
             except KafkaError as error:
                 if not getattr(error, "retriable", False):
                     raise
-                self.broker_trouble(error)  # the broker is away: wait, keep what is held
+                self.trouble.wait(error)  # the broker is away: wait, keep what is held
                 break
-            self.backoff = RETRY_FIRST_SECONDS
+            self.trouble.reset()
             if self.generation != generation:  # a rebalance re-sought every partition
                 held, count, generation = {}, 0, self.generation
             if not polled:
@@ -232,19 +233,6 @@ class KafkaIngest:
             if now >= deadline:
                 break
         return held
-
-    def broker_trouble(self, error: KafkaError) -> None:
-        """A retriable error from poll (kafka-python 3 raises them while the broker
-        is unreachable): log at most every LOG_TROUBLE_SECONDS, back off, go on."""
-        now = time.monotonic()
-        if now - self.trouble_logged >= LOG_TROUBLE_SECONDS:
-            self.trouble_logged = now
-            reason = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
-            self.log(f"broker: {reason}; retrying (nothing is lost: the ledger keeps positions)")
-        deadline = now + self.backoff
-        while time.monotonic() < deadline and not self.stopping:
-            time.sleep(0.05)
-        self.backoff = min(self.backoff * 2, RETRY_MAX_SECONDS)
 
     def apply_pending(self, pending: "Pending") -> None:
         if pending.generation != self.generation:
