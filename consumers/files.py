@@ -21,6 +21,7 @@ from eventsourcing.persistence import Tracking
 from consumers.intake import Intake, Message, Summary
 from consumers.pipeline import PipelinedIntake
 from consumers.screening import AheadScreener
+from domain.ledger import Ledger
 from store.input_locks import input_lock
 
 BATCH_LINES = 10_000  # larger transactions amortize random-key index writes (benchmarks)
@@ -100,25 +101,32 @@ def input_name(path: str) -> str | None:
     return f"file:{Path(path).name}:{hashlib.sha256(head).hexdigest()[:16]}"
 
 
-def numbered_lines(
-    handle: BinaryIO, skip_through: int, label: str = "the input"
-) -> Iterator[tuple[int, bytes]]:
-    """The non-blank lines after line `skip_through`, numbered from 1. A file
-    that ends before that line is not the one whose lines the store recorded
-    (or the store's input position was altered): its lines would be skipped
-    unread, so that is an error, raised before any line is taken in."""
-    number = 0
+def numbered_lines(handle: BinaryIO, skip_through: int) -> Iterator[tuple[int, bytes]]:
     for number, line in enumerate(handle, start=1):
         if number <= skip_through:
             continue
         line = line.rstrip(b"\r\n")
         if line.strip():
             yield number, line
-    if number < skip_through:
+
+
+def check_not_shorter(ledger: Ledger, path: str) -> None:
+    """A file that ends before the line the store recorded for it is not the
+    one ingested before (rewritten under the same name and first line), or the
+    store's input position was altered. Its lines would be skipped unread, and
+    the recorded position never moves back, so a re-read under the same name
+    would skip lines appended later: refused before anything is stored."""
+    name = input_name(path)
+    recorded = ledger.resume_point(name) if name else 0
+    if not recorded:
+        return
+    with open_input(path) as handle:
+        lines = sum(1 for _ in handle)
+    if lines < recorded:
         raise InputError(
-            f"{label} has {number:,} lines, but the store records it read through line "
-            f"{skip_through:,}: it is not the file ingested before, or the store was altered; "
-            "run rnd-ledger verify, then read it again with --from-start "
+            f"{path} has {lines:,} lines, but the store records it read through line "
+            f"{recorded:,}: it is not the file ingested before, or the store was altered "
+            "(run rnd-ledger verify); to read it, give it another file name "
             "(lines already accepted come back as duplicates)"
         )
 
@@ -193,7 +201,7 @@ def read_batches(
 ) -> Iterator[list[Message]]:
     batch: list[Message] = []
     batch_bytes = 0
-    for number, line in numbered_lines(handle, resume, label):
+    for number, line in numbered_lines(handle, resume):
         batch.append(Message(line, {"file": label, "line": number}, required_source))
         batch_bytes += len(line)
         if len(batch) >= size or batch_bytes >= BATCH_BYTES:

@@ -11,6 +11,7 @@ from consumers.files import (
     BATCH_LINES,
     STDIN,
     Progress,
+    check_not_shorter,
     ingest_file,
     is_regular_file,
     open_input,
@@ -93,6 +94,8 @@ def run(args: argparse.Namespace) -> int:
     if args.source and (warning := policy.owner_warning(args.source, f"--source {args.source}")):
         status(warning)
     ledger = open_ledger(url)
+    for path in args.files:  # before anything is stored, as check_inputs
+        check_not_shorter(ledger, path)
     intake = Intake(ledger, policy)
     summary = Summary()
     chain = None if args.no_seal else ChainFollower(ledger)

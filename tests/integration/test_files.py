@@ -69,23 +69,33 @@ def test_a_growing_file_resumes_where_it_stopped(tmp_path, ledger, intake):
     assert (first.accepted, second.accepted, second.duplicate) == (10, 30, 0)
 
 
-def test_a_file_shorter_than_its_recorded_position_is_refused_not_skipped(tmp_path, ledger, intake):
-    """Truncated and rewritten under the same name and first line (or the
-    store's input position raised): its new lines must not be skipped unread."""
+@pytest.mark.parametrize("from_start", [False, True])
+def test_a_file_shorter_than_its_recorded_position_is_refused_before_anything_is_stored(
+    tmp_path, store_url, capsys, from_start
+):
+    """Rewritten under the same name and first line (or the store's input
+    position raised): its lines must not be skipped unread, now or, after a
+    re-read under the same name, when lines are appended later."""
+    from rnd_ledger.cli import main
+
     messages = sample(20)
-    path = tmp_path / "short.jsonl"
-    path.write_bytes(jsonl(messages))
-    ingest_file(intake, str(path), Summary())
-    path.write_bytes(
+    short, other = tmp_path / "short.jsonl", tmp_path / "other.jsonl"
+    short.write_bytes(jsonl(messages))
+    assert main(["ingest", str(short), "--store", store_url]) == 0
+    short.write_bytes(
         jsonl(messages[:1] + [event("ResearcherRegistered", f"N{i}") for i in range(10)])
     )
+    other.write_bytes(jsonl([event("ResearcherRegistered", "OTHER")]))
+    ledger = open_ledger(store_url)
     before = history(ledger), rejection_count(ledger)
-    with pytest.raises(InputError, match="short.jsonl has 11 lines, but the store records it"):
-        ingest_file(intake, str(path), Summary())
-    assert (history(ledger), rejection_count(ledger)) == before
-    again = Summary()
-    ingest_file(intake, str(path), again, from_start=True)
-    assert (again.accepted, again.duplicate) == (10, 1)
+    command = ["ingest", str(other), str(short), "--store", store_url]
+    capsys.readouterr()
+    assert main(command + (["--from-start"] if from_start else [])) == 2
+    err = capsys.readouterr().err
+    assert "short.jsonl has 11 lines, but the store records it read through line 40" in err
+    assert "give it another file name" in err
+    assert (history(ledger), rejection_count(ledger)) == before  # not even other.jsonl
+    ledger.close()
 
 
 def test_a_large_file_is_written_in_several_batches(tmp_path, ledger, intake, monkeypatch):
