@@ -100,9 +100,10 @@ def ensure_schema(env: dict[str, str]) -> None:
 LEDGER_TABLES = {"stored_events", "tracking", "event_ids"}
 STORED_EVENT_COLUMNS = {"originator_id", "originator_version", "topic", "state"}
 TABLES_QUERY = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-POSTGRES_TABLES_QUERY = (
+POSTGRES_TABLES_QUERY = (  # an extension's own tables (PostGIS's spatial_ref_sys) do not count
     "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-    "WHERE n.nspname = %s AND c.relkind IN ('r', 'p', 'v', 'm', 'f')"
+    "WHERE n.nspname = %s AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND NOT EXISTS "
+    "(SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')"
 )
 POSTGRES_COLUMNS_QUERY = (
     "SELECT a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "

@@ -73,6 +73,18 @@ def test_a_postgres_schema_of_another_application_is_not_made_a_ledger(
     assert made == (1,)  # none of the ledger's tables were added
 
 
+def test_a_postgres_schema_with_an_extensions_tables_may_become_a_ledger(postgres_url) -> None:
+    base, schema = postgres_url.split("?schema=")
+    with psycopg.connect(base, autocommit=True) as connection:
+        connection.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+        connection.execute(f"CREATE EXTENSION pg_buffercache SCHEMA {schema}")
+    try:
+        open_ledger(postgres_url).close()
+    finally:
+        with psycopg.connect(base, autocommit=True) as connection:
+            connection.execute("DROP EXTENSION pg_buffercache")
+
+
 def test_a_postgres_ledger_schema_may_hold_other_tables_too(postgres_url) -> None:
     open_ledger(postgres_url).close()
     base, schema = postgres_url.split("?schema=")
