@@ -17,6 +17,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import msgspec
 import polars as pl
 
 from projections.facts import ENVELOPE, PAYLOADS, Facts
@@ -48,13 +49,16 @@ class Manifest:
 
 
 def read_manifest(directory: Path) -> Manifest | None:
+    """The manifest, or None if there is none of this format that reads whole
+    (a run then rebuilds from the history): edited by hand, it may lack a key
+    or hold the wrong type."""
     try:
         raw = json.loads((directory / "manifest.json").read_text("utf-8"))
-    except (OSError, ValueError):
+        if not isinstance(raw, dict) or raw.get("format") != FORMAT:
+            return None
+        return msgspec.convert(raw, Manifest)
+    except (OSError, ValueError, msgspec.ValidationError):
         return None
-    if raw.get("format") != FORMAT:
-        return None
-    return Manifest(raw["position"], raw["recorded_at"], raw["rejections"], raw["parts"])
 
 
 def load(directory: Path, manifest: Manifest) -> Facts | None:

@@ -19,8 +19,10 @@ from projections.source import open_store
 
 @dataclass(frozen=True)
 class CheckpointCheck:
+    """What `verify` found in a checkpoint directory."""
+
     directory: Path
-    position: int
+    position: int | None  # None: no checkpoint there that a run would use
     differing: list[str]  # event types (and "rejections") whose tables disagree
 
     @property
@@ -28,17 +30,18 @@ class CheckpointCheck:
         return not self.differing
 
 
-def check_checkpoint(url: str, directory: str | Path | None = None) -> CheckpointCheck | None:
-    """The checkpoint the figures would be computed from, checked; None when
-    there is none that a run would use (it would rebuild from the history)."""
+def check_checkpoint(url: str, directory: str | Path | None = None) -> CheckpointCheck:
+    """The checkpoint the figures would be computed from, checked against the
+    history. One that a run would not use (none, another format, unreadable,
+    behind a changed store) is not checked: the next run rebuilds it."""
     store = open_store(url)
     folder = Path(directory) if directory else checkpoint.default_dir(store)
     manifest = checkpoint.read_manifest(folder)
-    if manifest is None or not usable(store, manifest, Cut()):
-        return None
-    kept = checkpoint.load(folder, manifest)
-    if kept is None:
-        return None
+    kept = None
+    if manifest is not None and usable(store, manifest, Cut()):
+        kept = checkpoint.load(folder, manifest)
+    if manifest is None or kept is None:
+        return CheckpointCheck(folder, None, [])
     fresh = load_facts(url, position=manifest.position, use_checkpoint=False)
     differing = [
         event_type
@@ -51,6 +54,7 @@ def check_checkpoint(url: str, directory: str | Path | None = None) -> Checkpoin
 
 
 def same_table(kept: pl.DataFrame | None, fresh: pl.DataFrame | None) -> bool:
+    """Equal tables; an absent one equals an empty one (no facts of that type)."""
     if kept is None or fresh is None:
         return (kept is None or kept.is_empty()) and (fresh is None or fresh.is_empty())
     return kept.schema == fresh.schema and kept.equals(fresh)

@@ -47,12 +47,12 @@ def status_of(
         return "on_track" if latest == 0 else "off_track"
     if points < 2 or predicted is None:
         return "insufficient_data"
-    # Decided on the figures as stated (`tidy`), not on binary noise: a forecast
+    # Decided on the figures as stated (12 places, as `tidy`), not on binary noise: a forecast
     # of 0.09999999999999999 is the 0.1 it is shown as, and meets a 0.1 target.
-    shortfall = tidy(target.value - tidy(predicted))
-    if shortfall <= 0:  # type: ignore[operator]
+    shortfall = round(target.value - round(predicted, 12), 12)
+    if shortfall <= 0:
         return "on_track"
-    if shortfall < tidy(params.at_risk_tolerance * abs(target.value)):  # type: ignore[operator]
+    if shortfall < round(params.at_risk_tolerance * abs(target.value), 12):
         return "at_risk"
     return "off_track"
 

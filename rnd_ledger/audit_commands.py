@@ -96,7 +96,12 @@ def check_checkpoint_files(url: str, directory: str | None) -> int:
     from projections.checkpoint_check import check_checkpoint  # Polars: only here
 
     checked = check_checkpoint(url, directory)
-    if checked is None:
+    if checked.position is None:
+        if directory is not None or checked.directory.exists():
+            print(
+                f"verify: no usable checkpoint in {checked.directory}, so nothing to check "
+                "there: indicators and report rebuild from the history"
+            )
         return 0
     where = f"checkpoint {checked.directory} (up to position {checked.position:,})"
     if checked.ok:

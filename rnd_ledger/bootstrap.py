@@ -153,6 +153,9 @@ def refuse_foreign(
     what: str,
     fix: str,
 ) -> None:
+    """The rule both stores share: a store with tables but none of the ledger's
+    is another application's; an events table without the ledger's columns is
+    not the ledger's."""
     others = sorted(tables - ledger_tables)
     if others and not tables & ledger_tables:
         shown = ", ".join(others[:5]) + (", ..." if len(others) > 5 else "")

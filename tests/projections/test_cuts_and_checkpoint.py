@@ -217,3 +217,26 @@ def test_verify_checks_the_checkpoint_against_the_history(
     out = capsys.readouterr().out
     assert "disagrees with the history in GrantAwarded: figures computed from it are wrong" in out
     assert main(["verify", "--no-checkpoint", "--store", store_url]) == 0
+
+
+@pytest.mark.parametrize(
+    "manifest", ['{"format": "%s"}', '{"format": "%s", "position": "7", "recorded_at": null, '
+                 '"rejections": 0, "parts": {}}', "[1, 2]", "not json"]
+)  # fmt: skip
+def test_a_manifest_edited_by_hand_is_not_used_and_no_traceback(
+    sqlite_url, scenario_batches, tmp_path, capsys, manifest
+):
+    from projections.checkpoint import FORMAT
+    from rnd_ledger.cli import main
+
+    fill(sqlite_url, scenario_batches)
+    directory = tmp_path / "checkpoint"
+    args = ["--store", sqlite_url, "--checkpoint-dir", str(directory)]
+    assert main(["indicators", *args]) == 0
+    (directory / "manifest.json").write_text(manifest.replace("%s", FORMAT))
+    capsys.readouterr()
+    assert main(["verify", *args]) == 0
+    assert "no usable checkpoint in" in capsys.readouterr().out
+    assert main(["indicators", "--format", "json", *args]) == 0  # rebuilt from the history
+    assert main(["verify", *args]) == 0
+    assert "agrees with the history" in capsys.readouterr().out

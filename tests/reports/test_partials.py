@@ -42,7 +42,7 @@ def test_cover_without_synthetic_flag_or_seal_has_no_banner(data):
     del real["as_of"]["chain_head"]
     html = render("cover.html.j2", real)
     assert 'class="banner"' not in html
-    assert "No seal recorded in this view" in html
+    assert "Not stated: these figures came without one" in html
 
 
 def test_cover_lists_parameter_targets_with_sources():

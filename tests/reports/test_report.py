@@ -68,7 +68,7 @@ def test_report_renders_from_the_four_spec_keys_alone(data):
     assert_self_contained(html)
     assert 'class="banner"' not in html
     assert "Scorecard of the 2030 targets" in html
-    assert "No seal recorded in this view" in html
+    assert "Not stated: these figures came without one" in html
 
 
 def test_text_from_the_data_is_escaped():
