@@ -109,6 +109,7 @@ def chain_heads(
     how far the scan got (it stops at a record that cannot be chained)."""
     heads: dict[int, bytes] = {}
     head, topics, previous, w = GENESIS, Topics(), 0, 0
+    page: Sequence = ()
     try:
         for page in rows.pages(0, result.last_position):
             last = page[-1][0]
@@ -126,6 +127,7 @@ def chain_heads(
     except MalformedRecord as error:
         at = error.position if isinstance(error.position, int) else previous + 1
         result.failures.append(Failure(at, f"FAILED at {error}"))
+        result.records += sum(1 for row in page if position_of(row) < at)  # those hashed
         return heads, at - 1
     for n in wanted[w:]:
         if n <= result.last_position:
