@@ -237,12 +237,27 @@ def findings(view: View, figures: Figures) -> list[dict[str, Any]]:
                         "year": year_text(r.get("year")),
                         "count": filters.format_count(r.get("count"), lang, unit),
                         "event_ids": [str(e) for e in (r.get("event_ids") or [])][:FIRST_EVENT_IDS],
+                        "more": more_ids(finding_id, r, m),
                     }
                     for r in rows
                 ],
             }
         )
     return groups
+
+
+def more_ids(finding_id: str, row: dict[str, Any], m: Catalogue) -> str:
+    """What the listed event ids leave out, and where to find all of them."""
+    shown = min(len(row.get("event_ids") or []), FIRST_EVENT_IDS)
+    count = row.get("count")
+    if not shown or not isinstance(count, int) or count <= shown:
+        return ""
+    return m.text(
+        "findings.more",
+        more=filters.format_count(count - shown, m.lang),
+        id=finding_id,
+        year=str(row.get("year")),
+    )
 
 
 def methodology(view: View, m: Catalogue) -> dict[str, Any]:

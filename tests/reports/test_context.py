@@ -171,3 +171,20 @@ def test_a_target_passed_reads_as_how_far_above_it(lang, exceeded, to_go):
     gaps = {r["id"]: r["gap"] for r in context.build_context(data, lang)["scorecard"]}
     assert gaps["coverage.all_faculty"] == exceeded
     assert gaps["coverage.full_time"] == to_go
+
+
+def test_a_finding_with_more_events_than_listed_says_how_many_more():
+    data = report_data()
+    data["findings"] = [
+        {
+            "id": "compliance.bonus_before_scheme",
+            "year": 2026,
+            "count": 7,
+            "event_ids": [f"E{n}" for n in range(7)],
+        }
+    ]
+    groups = context.build_context(data, "en")["findings"]
+    (row,) = next(g for g in groups if g["id"] == "compliance.bonus_before_scheme")["rows"]
+    assert len(row["event_ids"]) == 5
+    assert row["more"].startswith("… and 2 more (rnd-ledger lineage ")
+    assert row["more"].endswith("compliance.bonus_before_scheme --year 2026 lists them all)")

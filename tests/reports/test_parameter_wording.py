@@ -196,6 +196,8 @@ def test_every_placeholder_in_the_catalogue_has_a_value(lang):
             catalogue.indicator(key.split(".", 1)[1].rsplit(".", 1)[0])
         elif key.startswith("status_rule."):
             catalogue.text(key, name="x", from_year="2026", target="100%")
+        elif key.startswith("findings."):
+            assert "{" not in catalogue.text(key, more="3", id="x", year="2026")
         elif key.startswith("gap."):
             assert "{" not in catalogue.text(key, amount="1.9 pp")
         else:
