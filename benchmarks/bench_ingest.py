@@ -41,7 +41,7 @@ def raw_ceiling(lines: list[bytes], directory: Path) -> float:
 def validate_all(lines: list[bytes]) -> None:
     for line in lines:
         envelope = parse_envelope(line)
-        check_pii(envelope, parse_payload(envelope))
+        check_pii(envelope, parse_payload(envelope), line)
 
 
 def ingest(path: Path, store: str) -> float:

@@ -47,7 +47,7 @@ def check_message(raw: bytes, policy: AuthorizationPolicy) -> str:
     """The message's subject_id if it passes every ledger-free check; else ContractViolation."""
     envelope = parse_envelope(raw)
     payload = parse_payload(envelope)
-    check_pii(envelope, payload)
+    check_pii(envelope, payload, raw)
     policy.check(envelope.event_type, envelope.source, envelope.subject_id)
     return envelope.subject_id
 

@@ -73,7 +73,7 @@ def screen(raw: bytes) -> Screened:
     )
     try:
         payload = parse_payload(envelope)
-        check_pii(envelope, payload)
+        check_pii(envelope, payload, raw)
     except ContractViolation as violation:
         screened.payload_reason, screened.problem = violation.reason, violation.message
         screened.readable = {

@@ -11,8 +11,9 @@ from typing import Annotated, Any
 
 import msgspec
 
+from contract.json_text import every_string, names_payload_twice, well_formed
 from contract.payloads import PAYLOAD_TYPES, SCHEMA_VERSION, GrantAmended
-from contract.pii import contains_pii, flat_strings, iter_strings, may_contain_pii, redact
+from contract.pii import contains_pii, iter_strings, may_hold_pii, redact
 from contract.types import Id
 
 # Raised by msgspec for input it cannot read at all: invalid UTF-8 in a string,
@@ -84,7 +85,7 @@ def parse_envelope(raw: bytes) -> Envelope:
     file) is ignored, as RFC 8259 allows; the SHA-256 stays that of the bytes
     received."""
     raw = raw.removeprefix(UTF8_BOM)
-    if len(raw) > MAX_MESSAGE_BYTES:
+    if len(raw) > MAX_MESSAGE_BYTES:  # first (a decision: not parsed at all)
         raise ContractViolation(
             "schema_invalid", f"message: {len(raw)} bytes, over the {MAX_MESSAGE_BYTES}-byte limit"
         )
@@ -93,6 +94,8 @@ def parse_envelope(raw: bytes) -> Envelope:
     try:
         envelope = _envelope_decoder.decode(raw)
     except msgspec.ValidationError as error:
+        if not well_formed(raw):  # a field failed before the decoder reached the break
+            raise ContractViolation("malformed_json", "message: not valid JSON") from None
         raise ContractViolation("schema_invalid", describe(error, "")) from None
     except UNREADABLE:
         raise ContractViolation("malformed_json", "message: not valid JSON") from None
@@ -100,6 +103,8 @@ def parse_envelope(raw: bytes) -> Envelope:
         raw.decode("utf-8")  # the payload is skipped above, not yet checked
     except UnicodeDecodeError:
         raise ContractViolation("malformed_json", "message: not valid UTF-8") from None
+    if names_payload_twice(raw):
+        raise ContractViolation("schema_invalid", "payload: given twice; a message has one")
     if memoryview(envelope.payload)[:1] != b"{":  # the envelope's schema: an object
         raise ContractViolation("schema_invalid", "payload: expected an object")
     try:
@@ -133,17 +138,12 @@ def parse_payload(envelope: Envelope) -> dict[str, Any]:
     return msgspec.to_builtins(payload)
 
 
-def check_pii(envelope: Envelope, payload: dict[str, Any]) -> None:
-    """Check (6): no string value may look like personal data."""
-    texts = [
-        envelope.event_id,
-        envelope.event_type,
-        envelope.occurred_at,
-        envelope.source,
-        envelope.subject_id,
-        *flat_strings(payload),
-    ]
-    if not may_contain_pii(texts):
+def check_pii(envelope: Envelope, payload: dict[str, Any], raw: bytes) -> None:
+    """Check (6): no string value may look like personal data, in any copy of
+    a name given twice either. The common clean message is settled by one scan
+    of its whole text (`raw`, which holds every value as written; an escape
+    such as \u0040 could hide one, so a line with one is looked at closely)."""
+    if not may_hold_pii(raw):
         return
     fields = [
         ("event_id", envelope.event_id),
@@ -153,8 +153,13 @@ def check_pii(envelope: Envelope, payload: dict[str, Any]) -> None:
         ("subject_id", envelope.subject_id),
         *iter_strings(payload, "payload"),
     ]
-    path = next(path for path, text in fields if contains_pii(text))
-    raise ContractViolation("pii_detected", f"{path}: looks like personal data (value withheld)")
+    path = next((path for path, value in fields if contains_pii(value)), None)
+    if path is None and any(contains_pii(value) for value in every_string(raw)):
+        path = "message"  # in a copy of a name given twice, which decoding drops
+    if path is not None:
+        raise ContractViolation(
+            "pii_detected", f"{path}: looks like personal data (value withheld)"
+        )
 
 
 @lru_cache(maxsize=1)  # parse_envelope, then utc_instant, ask for the same one

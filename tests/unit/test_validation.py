@@ -20,7 +20,7 @@ def verdict(message: dict | bytes) -> str:
     try:
         envelope = parse_envelope(raw)
         payload = parse_payload(envelope)
-        check_pii(envelope, payload)
+        check_pii(envelope, payload, raw)
     except ContractViolation as violation:
         return violation.reason
     return "ok"
@@ -172,8 +172,9 @@ def test_an_unknown_field_named_like_an_email_is_redacted():
 
 
 def check_pii_of(message: dict) -> None:
-    envelope = parse_envelope(line(message))
-    check_pii(envelope, parse_payload(envelope))
+    raw = line(message)
+    envelope = parse_envelope(raw)
+    check_pii(envelope, parse_payload(envelope), raw)
 
 
 def test_readable_envelope_keeps_ids_but_not_personal_data():
@@ -190,3 +191,44 @@ def test_occurred_at_is_compared_as_an_instant():
     # Python's datetime keeps six digits: these two must not tie.
     later, earlier = "2026-01-01T00:00:00.0000002Z", "2026-01-01T00:00:00.0000001Z"
     assert utc_instant(later) > utc_instant(earlier)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"event_id":"-x", broken',  # the field fails before the break is reached
+        b'{"event_id":"a@b.co", broken',
+        b'{"event_id":"A1","x":"\xff"}',  # invalid UTF-8 behind an unknown field
+        b'{"event_id":"A1","x":NaN}',
+    ],
+)
+def test_a_line_that_is_not_json_is_malformed_whatever_else_fails_first(raw):
+    assert verdict(raw) == "malformed_json"
+
+
+def with_repeated(name: str, first: str, message: dict) -> bytes:
+    """`message` with `"name": first` written before its own copy of the name."""
+    raw = line(message)
+    return raw.replace(b"{", b'{"' + name.encode() + b'":' + first.encode() + b",", 1)
+
+
+@pytest.mark.parametrize(
+    ("name", "first", "reason"),
+    [
+        ("subject_id", '"01012345678"', "pii_detected"),  # a copy decoding drops
+        ("subject_id", '"kim\\u0040example.com"', "schema_invalid"),  # an id has no "@"
+        ("subject_id", '"-bad"', "schema_invalid"),  # every copy is validated
+        ("payload", '{"x":1}', "schema_invalid"),  # a first payload nobody would read
+        ("payload", "5", "schema_invalid"),
+        ("subject_id", '"G0"', "ok"),  # valid copies: the last one is kept
+    ],
+)
+def test_every_copy_of_a_repeated_name_is_checked(name, first, reason):
+    assert verdict(with_repeated(name, first, event("GrantAwarded", "G1"))) == reason
+
+
+@pytest.mark.parametrize("first", [b'"kim@example.com"', b'"kim\\u0040example.com"'])
+def test_personal_data_in_a_repeated_payload_field_is_refused(first):
+    message = event("GrantAmended", "G1", payload_update={"reason": "x"})
+    raw = line(message).replace(b'"reason":"x"', b'"reason":' + first + b',"reason":"x"')
+    assert verdict(raw) == "pii_detected"

@@ -1,0 +1,55 @@
+"""What msgspec's typed decoding does not say about the JSON text itself.
+
+msgspec decodes and validates in one pass, so in a line that is broken further
+on, a field that fails validation is reported first; the contract's order
+says a line that is not JSON is `malformed_json` whatever else is wrong with
+it (`well_formed`, asked only when validation failed).
+
+JSON leaves a name repeated within one object undefined (RFC 8259: names
+SHOULD be unique); decoders keep the last copy. msgspec validates every copy
+of a typed field as it goes, but the PII guard reads the decoded values, so
+it looks at every string of the text when the cheap scan of the whole line
+finds something (`every_string`), and a second `payload` (whose first copy
+nobody would read) is refused (`names_payload_twice`).
+"""
+
+import json
+from typing import Any
+
+
+def well_formed(raw: bytes) -> bool:
+    """Whether `raw` is JSON text (UTF-8, no NaN or Infinity)."""
+    try:
+        json.loads(raw, parse_constant=_refuse)
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        return False
+    return True
+
+
+def _refuse(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
+def names_payload_twice(raw: bytes) -> bool:
+    """Whether the outermost object of `raw` (well-formed) has two `payload`s.
+    Cheap first: the text "payload" in quotes occurs once in almost every line."""
+    if raw.count(b'"payload"') < 2:
+        return False
+    outer = json.loads(raw, object_pairs_hook=lambda items: items)
+    return sum(1 for name, _ in outer if name == "payload") > 1
+
+
+def every_string(raw: bytes) -> list[str]:
+    """Every string value in `raw` (well-formed), every copy of a repeated name
+    included, escapes decoded."""
+    found: list[str] = []
+    _strings(json.loads(raw, object_pairs_hook=lambda items: items), found)
+    return found
+
+
+def _strings(value: Any, found: list[str]) -> None:
+    if isinstance(value, str):
+        found.append(value)
+    elif isinstance(value, list):  # an array, or an object's (name, value) pairs
+        for item in value:
+            _strings(item[1] if isinstance(item, tuple) else item, found)
