@@ -16,7 +16,12 @@ def register(commands: argparse._SubParsersAction) -> None:
         "covering 2024-2030, calibrated to Korea's published baselines, with some "
         "retractions, superseding reports, duplicates and invalid messages. Same seed, same bytes.",
     )
-    demo.add_argument("--scale", choices=["small", "national"], default="small")
+    demo.add_argument(
+        "--scale",
+        choices=["small", "national"],
+        default="small",
+        help="small (default: about 12,000 events) or national (about 518,000, as make demo)",
+    )
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument(
         "--out",

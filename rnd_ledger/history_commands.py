@@ -3,7 +3,7 @@
 import argparse
 import sys
 from contextlib import nullcontext
-from typing import IO
+from typing import IO, Any
 
 import orjson
 
@@ -21,7 +21,13 @@ def register(commands: argparse._SubParsersAction) -> None:
         "rejections", help="list the rejection log", description="The rejection log, oldest first."
     )
     add_store(rejections)
-    rejections.add_argument("--format", choices=["json", "table"], default="table")
+    rejections.add_argument(
+        "--format",
+        choices=["json", "table"],
+        default="table",
+        help="table (default: where each came from, as file:line or topic:partition@offset, "
+        "and why) or json (every field, recorded_at included)",
+    )
     rejections.set_defaults(handler=run_rejections)
 
     export = commands.add_parser(
@@ -50,6 +56,16 @@ def register(commands: argparse._SubParsersAction) -> None:
     schema.set_defaults(handler=run_schema)
 
 
+def origin_text(origin: Any) -> str:
+    """Where the message came from, to find and correct it: file:line, or
+    topic:partition@offset (json has the full origin and recorded_at)."""
+    if isinstance(origin, dict) and "line" in origin:
+        return f"{origin.get('file')}:{origin['line']}"
+    if isinstance(origin, dict) and "offset" in origin:
+        return f"{origin.get('topic')}:{origin.get('partition')}@{origin['offset']}"
+    return str(origin)
+
+
 def run_rejections(args: argparse.Namespace) -> int:
     records = list(rejections(open_existing_ledger(store_url(args.store))))
     if args.format == "json":
@@ -58,18 +74,16 @@ def run_rejections(args: argparse.Namespace) -> int:
     rows = [
         (
             r["position"],
+            origin_text(r["origin"]),
             r["event_id"],
             r["event_type"],
             r["source"],
             r["reason"],
             r["message"],
-            r["recorded_at"],
         )
         for r in records
     ]
-    table(
-        ["position", "event_id", "event_type", "source", "reason", "message", "recorded_at"], rows
-    )
+    table(["position", "origin", "event_id", "event_type", "source", "reason", "message"], rows)
     print(f"{len(records):,} rejected messages.")
     return 0
 

@@ -65,7 +65,14 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     add_store(parser)
     add_cut(parser)
-    parser.add_argument("--format", choices=["json", "csv", "table"], default="table")
+    parser.add_argument(
+        "--format",
+        choices=["json", "csv", "table"],
+        default="table",
+        help="table (default: targets and status first, then every value), json (the full "
+        "result of indicators.md), or csv (one row per indicator and year: value, numerator, "
+        "denominator, position, chain_head; targets and breakdowns are in json and table)",
+    )
     parser.add_argument(
         "--parameters", metavar="FILE", help="policy parameters TOML (default: the shipped file)"
     )

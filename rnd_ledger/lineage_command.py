@@ -22,10 +22,14 @@ def register(commands: argparse._SubParsersAction) -> None:
         "numerator/denominator they make.",
     )
     parser.add_argument("indicator", metavar="INDICATOR_ID", help="e.g. coverage.full_time")
-    parser.add_argument("--year", type=int, required=True, metavar="Y")
+    parser.add_argument(
+        "--year", type=int, required=True, metavar="Y", help="the year of the value, e.g. 2026"
+    )
     add_store(parser)
     add_cut(parser)
-    parser.add_argument("--format", choices=["json", "table"], default="table")
+    parser.add_argument(
+        "--format", choices=["json", "table"], default="table", help="default: table"
+    )
     parser.add_argument("--parameters", metavar="FILE", help="policy parameters TOML")
     add_checkpoint(parser)
     parser.set_defaults(handler=run)

@@ -72,7 +72,9 @@ def test_rejections_and_export(sample_file, store_url, capsys):
     assert [r["reason"] for r in records] == ["malformed_json"]
     assert records[0]["origin"] == {"file": "in.jsonl", "line": 3}
     assert main(["rejections", "--store", store_url]) == 0
-    assert "malformed_json" in capsys.readouterr().out
+    shown = capsys.readouterr().out
+    assert "malformed_json" in shown
+    assert " in.jsonl:3 " in shown  # the line to correct
     assert main(["export", "--store", store_url]) == 0
     exported = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [m["event_type"] for m in exported] == ["ResearcherRegistered", "GrantAwarded"]
