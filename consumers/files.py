@@ -88,17 +88,35 @@ def refuse_utf16(handle: BinaryIO, name: str) -> BinaryIO:
 
 
 def input_name(path: str) -> str | None:
-    """The tracking name of a file: its name and a hash of its first line.
+    """The tracking name of a file: its name, its directory and its first line
+    (the last two hashed: a path may name a person, and the store holds none).
 
-    A file that grows keeps both, so a re-run resumes it; a different file
-    that reuses the name starts with another event, so it is read from its
-    first line (and anything in it already accepted is a duplicate).
+    A file that grows keeps all three, so a re-run resumes it. A different
+    file is another input, read from its first line (anything in it already
+    accepted is a duplicate): one that reuses the name starts with another
+    event, or lies in another directory (two days' `day.jsonl` may well start
+    alike). A file moved to another directory is read again, as a new input.
     """
     if not is_regular_file(path):
         return None  # stdin, a pipe (`<(zcat …)`), a FIFO: read once, not resumable
     with open_input(path) as handle:
         head = handle.readline(IDENTITY_BYTES)
-    return f"file:{Path(path).name}:{hashlib.sha256(head).hexdigest()[:16]}"
+    folder = str(Path(path).resolve().parent).encode()
+    return f"file:{Path(path).name}:{short_hash(folder)}:{short_hash(head)}"
+
+
+def short_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def recorded_line(ledger: Ledger, name: str | None) -> int:
+    """The last line of input `name` the store recorded. Positions recorded
+    before 2026-11-25 were kept under the name without the directory; they
+    still count, for the file they were recorded for."""
+    if not name:
+        return 0
+    file_name, _, first_line = name.rsplit(":", 2)
+    return ledger.resume_point(name) or ledger.resume_point(f"{file_name}:{first_line}")
 
 
 def numbered_lines(handle: BinaryIO, skip_through: int) -> Iterator[tuple[int, bytes]]:
@@ -116,8 +134,7 @@ def check_not_shorter(ledger: Ledger, path: str) -> None:
     store's input position was altered. Its lines would be skipped unread, and
     the recorded position never moves back, so a re-read under the same name
     would skip lines appended later: refused before anything is stored."""
-    name = input_name(path)
-    recorded = ledger.resume_point(name) if name else 0
+    recorded = recorded_line(ledger, input_name(path))
     if not recorded:
         return
     with open_input(path) as handle:
@@ -166,7 +183,7 @@ def ingest_from(
     batch_lines: int | None,
     from_start: bool,
 ) -> int:
-    recorded = intake.ledger.resume_point(name) if name else 0
+    recorded = recorded_line(intake.ledger, name)
     resume = 0 if from_start else recorded
     size = Path(path).stat().st_size if is_regular_file(path) and not is_gzip_name(path) else None
     label = "<stdin>" if path == STDIN else Path(path).name
@@ -183,7 +200,7 @@ def ingest_from(
                 if on_progress:
                     on_progress(Progress(label, batch[-1].origin["line"], position(handle), size))
         except (OSError, EOFError) as error:
-            kept = intake.ledger.resume_point(name) if name else 0
+            kept = recorded_line(intake.ledger, name)
             where = f" (lines 1-{kept:,} are recorded; a re-run resumes after them)" if kept else ""
             raise InputError(f"cannot read {path}: {error}{where}") from None
     return resume

@@ -98,6 +98,40 @@ def test_a_file_shorter_than_its_recorded_position_is_refused_before_anything_is
     ledger.close()
 
 
+def test_a_file_of_the_same_name_and_first_line_in_another_directory_is_read_whole(
+    tmp_path, ledger, intake
+):
+    """Two days' day.jsonl may start alike; the second one's lines must not be
+    skipped as if the first one's position were its own."""
+    first, second = tmp_path / "d1" / "day.jsonl", tmp_path / "d2" / "day.jsonl"
+    first.parent.mkdir()
+    second.parent.mkdir()
+    messages = sample(5)
+    first.write_bytes(jsonl(messages[:3]))
+    second.write_bytes(jsonl(messages[:1] + sample(9)[10:]))
+    ingest_file(intake, str(first), Summary())
+    again = Summary()
+    ingest_file(intake, str(second), again)
+    assert (again.total, again.duplicate, again.accepted) == (9, 1, 8)
+
+
+def test_a_position_recorded_under_the_name_without_its_directory_still_counts(
+    tmp_path, ledger, intake
+):
+    """Stores written before the directory was part of the name keep resuming."""
+    from eventsourcing.persistence import Tracking
+
+    path = tmp_path / "old.jsonl"
+    path.write_bytes(jsonl(sample(5)))
+    name = input_name(str(path))
+    file_name, _, first_line = name.rsplit(":", 2)
+    unit = ledger.begin()
+    unit.commit([Tracking(f"{file_name}:{first_line}", 6)])
+    summary = Summary()
+    ingest_file(intake, str(path), summary)
+    assert summary.total == 4  # lines 7-10
+
+
 def test_a_large_file_is_written_in_several_batches(tmp_path, ledger, intake, monkeypatch):
     monkeypatch.setattr("consumers.files.BATCH_LINES", 7)
     path = tmp_path / "in.jsonl"
