@@ -43,6 +43,7 @@ def rejections(ledger: Ledger) -> Iterator[dict[str, Any]]:
             "event_id": state.get("event_id"),
             "event_type": state.get("event_type"),
             "source": state.get("source"),
+            "subject_id": state.get("subject_id"),
             "reason": state["reason"],
             "message": state["message"],
             "origin": state["origin"],

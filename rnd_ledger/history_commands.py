@@ -78,12 +78,14 @@ def run_rejections(args: argparse.Namespace) -> int:
             r["event_id"],
             r["event_type"],
             r["source"],
+            r["subject_id"],
             r["reason"],
             r["message"],
         )
         for r in records
     ]
-    table(["position", "origin", "event_id", "event_type", "source", "reason", "message"], rows)
+    headers = ["position", "origin", "event_id", "event_type", "source", "subject_id", "reason"]
+    table([*headers, "message"], rows)
     print(f"{len(records):,} rejected messages.")
     return 0
 

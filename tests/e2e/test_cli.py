@@ -71,6 +71,7 @@ def test_rejections_and_export(sample_file, store_url, capsys):
     records = json.loads(capsys.readouterr().out)
     assert [r["reason"] for r in records] == ["malformed_json"]
     assert records[0]["origin"] == {"file": "in.jsonl", "line": 3}
+    assert set(records[0]) >= {"event_id", "event_type", "source", "subject_id", "sha256"}
     assert main(["rejections", "--store", store_url]) == 0
     shown = capsys.readouterr().out
     assert "malformed_json" in shown
