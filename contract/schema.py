@@ -20,7 +20,12 @@ RULES = (
     f"Beyond the schema, rnd-ledger also refuses (schema_invalid): a message over "
     f"{MAX_MESSAGE_BYTES:,} bytes of UTF-8; an integer written with a fraction or an "
     "exponent (100.0, 1e2: JSON Schema counts them as integers); an impossible date or "
-    "date-time (format: date / date-time, checked only by validators told to check formats)."
+    "date-time (format: date / date-time, checked only by validators told to check formats), "
+    "and an occurred_at whose UTC instant falls outside the years 1-9999; a string that ends "
+    "in a line feed where a pattern applies (some regex engines let $ match before it); "
+    "payload given twice. Refused as malformed_json: a lone UTF-16 surrogate escape "
+    "(\\ud800), which is no Unicode text. A name given twice must be valid in every copy; "
+    "the last one counts."
 )
 
 
