@@ -125,6 +125,22 @@ def store_seal(ledger: Ledger, position: int, head: str) -> tuple[int, str]:
     return position, head
 
 
+def standing_seal(ledger: Ledger, position: int) -> tuple[int, str] | None:
+    """The seal stored at `position` if it covers every record before it."""
+    rows = open_rows(ledger)
+    try:
+        last = rows.of_topic(SEAL_TOPIC, position, last=True)
+    finally:
+        rows.close()
+    if not last or last[0][0] != position:
+        return None
+    try:
+        seal = decode_seal(position, bytes(last[0][1]))
+    except UnreadableSeal:
+        return None
+    return (seal.position, seal.head) if seal.position == position - 1 else None
+
+
 class ChainFollower:
     """The chain head over what is committed, kept up while an ingest runs.
 
@@ -165,5 +181,8 @@ class ChainFollower:
         return self.position, self.head.hex()
 
     def seal(self) -> tuple[int, str]:
-        """Like `record_seal`: store a seal over everything committed so far."""
-        return store_seal(self.ledger, *self.advance())
+        """Like `record_seal`: store a seal over everything committed so far,
+        unless the newest record already is one over everything before it (a
+        re-run that stored nothing): that seal stands, and is returned."""
+        position, head = self.advance()
+        return standing_seal(self.ledger, position) or store_seal(self.ledger, position, head)

@@ -121,3 +121,15 @@ def test_a_chain_follower_that_cannot_read_catches_up_at_the_seal(
             chain.seal()  # the seal itself must not pretend
     assert chain.position == 3
     assert chain.seal() == (5, head_at(store_url, 5))
+
+
+def test_a_run_that_stored_nothing_leaves_the_standing_seal(ledger, intake, store_url):
+    """A re-run of an ingest with nothing new adds no seal over the last one."""
+    add_researchers(intake, 1, 3)
+    first = ChainFollower(ledger).seal()
+    assert first == (3, head_at(store_url, 3)) and ledger.position() == 4
+    assert ChainFollower(ledger).seal() == first  # nothing stored since
+    assert ledger.position() == 4
+    add_researchers(intake, 10, 1)
+    assert ChainFollower(ledger).seal() == (5, head_at(store_url, 5))
+    assert ledger.position() == 6
