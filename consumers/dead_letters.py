@@ -1,7 +1,8 @@
 """Dead letters: every rejected Kafka message, forwarded to a topic for its sender.
 
-The record value is the original bytes, unchanged, and the key the original
-key; headers say why and where it came from. A message rejected as
+The record value is the original bytes, unchanged (a tombstone, no value at
+all, stays one), and the key the original key; headers say why and where it
+came from. A message rejected as
 `pii_detected` — or rejected for any other reason while its value, key or
 own headers match a PII pattern anywhere (a malformed line, an unknown field,
 an unknown event type) — is forwarded without its text: empty value, no key,
@@ -54,7 +55,7 @@ def dead_letter(record: Any, outcome: Outcome) -> Letter:
     if outcome.reason == PII or carries_pii(record):
         return without_text(headers, "redacted")
     own = [(k, v) for k, v in (record.headers or []) if not k.startswith(PREFIX)]
-    return record.key, record.value if record.value is not None else b"", own + headers
+    return record.key, record.value, own + headers  # a tombstone (None) stays one
 
 
 def without_text(headers: list, why: str, value: bytes = b"true") -> Letter:

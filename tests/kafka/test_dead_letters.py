@@ -82,3 +82,17 @@ def test_a_dead_letter_too_large_to_send_goes_without_its_text(broker):
     assert headers(second)["rnd-ledger.too-large"] == str(len(huge))
     assert headers(second)["rnd-ledger.source-offset"] == "1"
     assert headers(first)["rnd-ledger.source-offset"] == "0"
+
+
+def test_a_tombstone_is_dead_lettered_as_a_tombstone(broker):
+    """ "The original bytes, unchanged": a record without a value keeps none."""
+    topic = new_topic(broker, prefix="dead")
+    letters = letters_to(broker, topic, threading.Event())
+    tombstone = record(1, b"")._replace(value=None)
+    try:
+        assert letters.send([tombstone], [REJECTED]) == 1
+    finally:
+        letters.close()
+    _, second = read_topic(broker, topic, 2)
+    assert second.value is None
+    assert headers(second)["rnd-ledger.source-offset"] == "1"
