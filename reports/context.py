@@ -181,7 +181,7 @@ def scorecard(view: View, figures: Figures) -> list[dict[str, Any]]:
                 "id": indicator_id,
                 "name": figures.name(indicator_id),
                 "latest": figures.value_text(indicator_id, t.get("latest_value")),
-                "latest_year": year_text(t.get("latest_year")),
+                "latest_year": t.get("latest_year"),  # none: no "(—)" after the "—"
                 "target": figures.value_text(indicator_id, t.get("target")),
                 "target_year": year_text(t.get("target_year")),
                 "gap": gap_text(indicator_id, t.get("gap"), figures),

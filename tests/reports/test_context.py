@@ -188,3 +188,14 @@ def test_a_finding_with_more_events_than_listed_says_how_many_more():
     assert len(row["event_ids"]) == 5
     assert row["more"].startswith("… and 2 more (rnd-ledger lineage ")
     assert row["more"].endswith("compliance.bonus_before_scheme --year 2026 lists them all)")
+
+
+def test_a_target_without_data_shows_one_dash_not_two():
+    from reports.render import render_report
+
+    data = report_data()
+    for target in data["targets"]:
+        if target["id"] == "coverage.all_faculty":
+            target.update(latest_year=None, latest_value=None)
+    html = render_report(data, "en")
+    assert "— <small>(—)</small>" not in html
