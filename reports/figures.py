@@ -40,7 +40,9 @@ class View:
         return [by_year.get(year) for year in self.years]
 
     def has(self, indicator_id: str) -> bool:
-        return indicator_id in self.values
+        """Whether the indicator has a value in some year (a chart of nothing
+        but missing values would draw bare axes)."""
+        return any(v is not None for v in self.values.get(indicator_id, {}).values())
 
 
 def display_scale(indicator_id: str, view: View, lang: str) -> tuple[float, str, str]:

@@ -199,3 +199,27 @@ def test_a_target_without_data_shows_one_dash_not_two():
             target.update(latest_year=None, latest_value=None)
     html = render_report(data, "en")
     assert "— <small>(—)</small>" not in html
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_sections_without_data_say_so_and_draw_no_empty_charts(lang):
+    from reports.messages import load as load_messages
+    from reports.render import render_report
+
+    data = report_data()
+    for row in data["indicators"]:
+        if row["id"].startswith("coverage."):
+            row["value"] = None
+    built = context.build_context(data, lang)
+    ids = [f["key"] for f in built["basic"]["figures"]]
+    assert not any("coverage" in key for key in ids)
+    empty = {
+        **report_data(),
+        "indicators": [],
+        "targets": [],
+        "breakdowns": [],
+        "distributions": [],
+    }
+    empty.pop("institutes", None)
+    html = render_report(empty, lang)
+    assert html.count(load_messages(lang).text("ui.no_data")) == 2
