@@ -103,6 +103,17 @@ class SQLiteLedgerRecorder(SQLiteProcessRecorder):
             ") WITHOUT ROWID",
         ]
 
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent | StoredRow], **kwargs: Any
+    ) -> Sequence[int] | None:
+        """The library's insert, then a checkpoint in the background
+        (`store.checkpointer`), not inside the next commit."""
+        notification_ids = super().insert_events(stored_events, **kwargs)  # type: ignore[arg-type]
+        committed = getattr(self.datastore.pool, "committed", None)
+        if committed is not None:
+            committed()
+        return notification_ids
+
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent | StoredRow], **kwargs: Any
     ) -> Sequence[int] | None:

@@ -7,6 +7,8 @@ last batches, which a re-run of the same input then records again, because
 the input positions are in the same transactions. A 64 MB page cache (not
 the 2 MB default) keeps the hot parts of the primary-key indexes in memory;
 more measured no faster and costs RSS the aggregate cache uses better.
+Checkpoints run in a thread of their own (`store.checkpointer`), not inside
+the writer's commits.
 
 A new database file gets 16 KiB pages (SQLite's default is 4 KiB): a stored
 event is about 600 bytes, and each batch's commit writes every index page it
@@ -19,6 +21,8 @@ import sqlite3
 from pathlib import Path
 
 from eventsourcing import sqlite
+
+from store.checkpointer import BackgroundCheckpointer
 
 CACHE_KIB = 64 * 1024
 NEW_FILE_PAGE_BYTES = 16 * 1024
@@ -44,6 +48,17 @@ def give_new_file_big_pages(db_name: str, lock_timeout: float) -> None:
 
 
 class TunedSQLiteConnectionPool(sqlite.SQLiteConnectionPool):
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        # None in memory mode: there is no WAL to copy back.
+        self.checkpointer = (
+            None
+            if self.is_sqlite_memory_mode
+            else BackgroundCheckpointer(
+                self.db_name, self.lock_timeout or sqlite.SQLITE3_DEFAULT_LOCK_TIMEOUT
+            )
+        )
+
     def _create_connection(self) -> sqlite.SQLiteConnection:
         if not self.is_sqlite_memory_mode:
             give_new_file_big_pages(
@@ -53,7 +68,19 @@ class TunedSQLiteConnectionPool(sqlite.SQLiteConnectionPool):
         raw = connection._sqlite_conn
         raw.execute("PRAGMA synchronous=NORMAL")
         raw.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
+        if self.checkpointer is not None:
+            raw.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer's job
         return connection
+
+    def committed(self) -> None:
+        """A transaction of this pool's committed: copy the WAL back soon."""
+        if self.checkpointer is not None:
+            self.checkpointer.soon()
+
+    def close(self) -> None:
+        if self.checkpointer is not None:
+            self.checkpointer.close()
+        super().close()
 
 
 class TunedSQLiteFactory(sqlite.SQLiteFactory):
