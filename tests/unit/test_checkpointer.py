@@ -59,3 +59,37 @@ def test_a_ledger_that_only_reads_starts_no_thread(tmp_path: Path) -> None:
     ledger.position()
     ledger.close()
     assert ledger.recorder.datastore.pool.checkpointer.thread is None
+
+
+def test_a_failing_checkpoint_leaves_the_thread_running(tmp_path: Path, monkeypatch) -> None:
+    """A checkpoint that fails (any error) is retried at the next commit: the
+    thread must outlive it, or the WAL of a days-long `consume` grows unbounded."""
+    from store.checkpointer import BackgroundCheckpointer
+
+    calls = []
+    real_connect = BackgroundCheckpointer.connect
+
+    def failing_once(self: BackgroundCheckpointer) -> sqlite3.Connection:
+        calls.append(self)
+        if len(calls) == 1:
+            raise RuntimeError("simulated failure")
+        return real_connect(self)
+
+    monkeypatch.setattr(BackgroundCheckpointer, "connect", failing_once)
+    path = tmp_path / "ledger.db"
+    ledger = Ledger(environment_for(f"sqlite:///{path}"))
+    try:
+        checkpointer = ledger.recorder.datastore.pool.checkpointer
+        checkpointer.soon()
+        deadline = time.monotonic() + 10
+        while not calls and time.monotonic() < deadline:
+            time.sleep(0.01)
+        ingest_three(ledger)  # asks again
+        found = 0
+        while found < 3 and time.monotonic() < deadline:
+            found = rows_in_the_database_file_alone(path, tmp_path / "copy.db")
+            time.sleep(0.05)
+        assert found == 3 and len(calls) == 2
+        assert checkpointer.thread is not None and checkpointer.thread.is_alive()
+    finally:
+        ledger.close()
