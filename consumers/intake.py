@@ -155,7 +155,7 @@ class Intake:
         except (ContractViolation, RuleViolation) as violation:
             checked.readable = {key: getattr(checked, key) for key in ENVELOPE_FIELDS}
             return self.reject(unit, message, checked, violation.reason, violation.message)
-        return Outcome("accepted", sha256=checked.sha256)
+        return Outcome("accepted", None, None, checked.sha256)  # positional: made per fact
 
     def authorize(self, checked: Screened, required_source: str | None) -> None:
         if required_source is not None and checked.source != required_source:

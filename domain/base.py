@@ -128,6 +128,7 @@ class LedgerAggregate(Aggregate):
 
 
 _NAMESPACE_BYTES = ID_NAMESPACE.bytes
+_UNKNOWN_SAFETY = SafeUUID.unknown  # an enum member: each lookup is a Python property call
 _VERSION_5_MASK = ~((0xC000 << 48) | (0xF000 << 64))
 _VERSION_5_BITS = (0x8000 << 48) | (5 << 76)
 
@@ -146,7 +147,7 @@ def subject_uuid(kind: str, subject_id: str) -> UUID:
     value = (int.from_bytes(digest[:16], "big") & _VERSION_5_MASK) | _VERSION_5_BITS
     uuid = object.__new__(UUID)
     object.__setattr__(uuid, "int", value)
-    object.__setattr__(uuid, "is_safe", SafeUUID.unknown)
+    object.__setattr__(uuid, "is_safe", _UNKNOWN_SAFETY)
     return uuid
 
 

@@ -87,8 +87,8 @@ class Ledger(Application):
         for stored in self.recorder.select_events_of(list(wanted)):
             event = self.mapper.to_domain_event(stored)
             loaded[stored.originator_id] = event.mutate(loaded.get(stored.originator_id))
-        for aggregate_id, (cls, subject) in wanted.items():
-            self.remember((cls, subject), loaded.get(aggregate_id) or cls.blank(aggregate_id))
+        for aggregate_id, key in wanted.items():
+            self.remember(key, loaded.get(aggregate_id) or key[0].blank(aggregate_id))
 
     def aggregate(self, key: SubjectKey) -> LedgerAggregate:
         if key not in self.cache:
@@ -153,7 +153,9 @@ class UnitOfWork:
         else:
             key = subject_key(fact.event_type, fact.subject_id)
         aggregate = self.ledger.aggregate(key)
-        found = self.found.setdefault(aggregate.hex_id, aggregate.version)
+        # `_version` and `_id`, not the library's properties of the same
+        # names: plain attributes, read twice per fact on the hot path.
+        found = self.found.setdefault(aggregate.hex_id, aggregate._version)
         try:
             if fact.event_type == "EventRetracted":
                 aggregate.retract(fact)
@@ -166,8 +168,8 @@ class UnitOfWork:
         self.touch(key)
         self.rows.append(
             StoredRow(
-                aggregate.id,
-                aggregate.version,
+                aggregate._id,
+                aggregate._version,
                 aggregate.topics[fact.event_type],
                 fact.stored_state(),
             )
@@ -180,7 +182,8 @@ class UnitOfWork:
         """The subject's cached state is the batch's: keep it until written."""
         if key not in self.touched:
             self.touched.add(key)
-            self.ledger.unsaved[key] += 1
+            unsaved = self.ledger.unsaved  # get(): a new key skips Counter's __missing__
+            unsaved[key] = unsaved.get(key, 0) + 1
 
     def retraction_target(self, fact: Fact) -> SubjectKey:
         target_id = fact.payload["retracted_event_id"]
