@@ -13,7 +13,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import IntegrityError, StoredEvent, Tracking, Transcoder
+from eventsourcing.persistence import IntegrityError, Tracking, Transcoder
 
 import domain.grant  # noqa: F401  (registers the aggregate)
 import domain.institute  # noqa: F401
@@ -22,7 +22,7 @@ from domain.base import AGGREGATE_FOR_EVENT_TYPE, LedgerAggregate
 from domain.errors import RuleViolation, UnauthorizedSource, UnknownSubject
 from domain.facts import Fact
 from domain.rejection import Rejection
-from store.recorders import IndexedEvent, StoredRow
+from store.recorders import IndexedEvent, StoredRow, StoredRows, as_row
 from store.transcoder import PlainJSONTranscoder
 
 SubjectKey = tuple[type[LedgerAggregate], str]
@@ -125,7 +125,7 @@ class UnitOfWork:
 
     def __init__(self, ledger: Ledger, earlier: dict[str, IndexedEvent]) -> None:
         self.ledger = ledger
-        self.rows: list[StoredEvent | StoredRow] = []
+        self.rows = StoredRows()
         self.index: dict[str, IndexedEvent] = {}
         self.earlier = earlier  # the index of a unit decided before, perhaps unwritten
         self.touched: set[SubjectKey] = set()
@@ -168,7 +168,7 @@ class UnitOfWork:
         self.touch(key)
         self.rows.append(
             StoredRow(
-                aggregate._id,
+                aggregate.hex_id,
                 aggregate._version,
                 aggregate.topics[fact.event_type],
                 fact.stored_state(),
@@ -208,8 +208,8 @@ class UnitOfWork:
 
     def reject(self, **record: Any) -> None:
         rejection = Rejection.at(self.recorded_on, **record)
-        to_stored_event = self.ledger.mapper.to_stored_event
-        self.rows.extend(to_stored_event(event) for event in rejection.collect_events())
+        for event in rejection.collect_events():
+            self.rows.append(as_row(self.ledger.mapper.to_stored_event(event)))
 
     def commit(self, trackings: Sequence[Tracking] = ()) -> None:
         """Save everything in one transaction; on a conflict, drop what we cached."""

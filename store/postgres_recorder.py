@@ -49,7 +49,7 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
         ).format(schema, table)
         self.insert_arrays_statement = SQL(
             "INSERT INTO {0}.{1} (originator_id, originator_version, topic, state) "
-            "SELECT * FROM unnest(%b::uuid[], %b::bigint[], %b::text[], %b::bytea[]) "
+            "SELECT * FROM unnest(%b::text[]::uuid[], %b::bigint[], %b::text[], %b::bytea[]) "
             "RETURNING notification_id"
         ).format(schema, Identifier(self.events_table_name))
         self.select_index_statement = SQL(
@@ -91,7 +91,7 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
         curs.execute(
             self.insert_arrays_statement,
             (
-                [s.originator_id for s in stored_events],
+                [str(s.originator_id) for s in stored_events],  # a UUID, or 32 hex digits
                 [s.originator_version for s in stored_events],
                 [s.topic for s in stored_events],
                 [s.state for s in stored_events],

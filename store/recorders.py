@@ -33,12 +33,18 @@ class IndexedEvent(NamedTuple):
 
 class StoredRow(NamedTuple):
     """A row of the events table, made without the mapper: the fields of the
-    library's StoredEvent, as a tuple (cheaper to make; read alike)."""
+    library's StoredEvent, as a tuple (cheaper to make; read alike), the id
+    as the 32 hex digits SQLite stores (PostgreSQL casts them to uuid)."""
 
-    originator_id: UUID
+    originator_id: str
     originator_version: int
     topic: str
     state: bytes
+
+
+class StoredRows(list[StoredRow]):
+    """A unit of work's rows, every one a StoredRow: the SQLite recorder
+    binds them as they are (other callers' StoredEvents are converted)."""
 
 
 ROWS_PER_INSERT = 2_000  # measured: 500 rows per statement 15%, 2,000 25% less CPU than JSON
@@ -59,6 +65,14 @@ def check_unchanged(
     for originator_id, version in stored_versions:
         if expected.get(originator_id, version) != version:
             raise IntegrityError(f"aggregate {originator_id} changed since the batch was decided")
+
+
+def as_row(stored: StoredEvent | StoredRow) -> StoredRow:
+    """The library's StoredEvent (a seal, a rejection) as a row with a hex id."""
+    if isinstance(stored, StoredRow):
+        return stored
+    hex_id = stored.originator_id.hex  # type: ignore[union-attr]
+    return StoredRow(hex_id, stored.originator_version, stored.topic, stored.state)
 
 
 @lru_cache(maxsize=16)  # the full-size statements; a batch's last one varies
@@ -125,9 +139,11 @@ class SQLiteLedgerRecorder(SQLiteProcessRecorder):
         # are inserted in the order listed, so positions (rowids) follow the
         # batch's order. (An earlier version passed each batch as one JSON
         # array read by json_each: SQLite's JSON parsing cost 25% more CPU.)
-        events = [
-            (s.originator_id.hex, s.originator_version, s.topic, s.state) for s in stored_events
-        ]
+        events = (
+            stored_events
+            if isinstance(stored_events, StoredRows)
+            else [as_row(s) for s in stored_events]
+        )
         self.insert_rows(c, self.events_table_name + EVENT_COLUMNS, 4, events)
         self.insert_rows(c, self.index_table, 5, kwargs.get("event_index", []))
         for tracking in kwargs.get("trackings", []):
