@@ -58,15 +58,18 @@ class PostgresRows:
             while page := cursor.fetchmany(POSTGRES_PAGE):
                 yield page
 
-    def of_topic(self, topic: str, stop: int, last: bool = False) -> list[tuple[int, bytes]]:
+    def of_topic(
+        self, topic: str, stop: int, last: bool = False, after: int = 0
+    ) -> list[tuple[int, bytes]]:
         query = sql.SQL(
-            "SELECT notification_id, state FROM {} WHERE topic = %s AND notification_id <= %s "
+            "SELECT notification_id, state FROM {} "
+            "WHERE topic = %s AND notification_id > %s AND notification_id <= %s "
         ).format(self.table)
         query += sql.SQL(
             "ORDER BY notification_id DESC LIMIT 1" if last else "ORDER BY notification_id"
         )
         with reading():
-            return self.connection.execute(query, (topic, stop)).fetchall()  # type: ignore[return-value]
+            return self.connection.execute(query, (topic, after, stop)).fetchall()  # type: ignore[return-value]
 
     def facts_sql(self, topics: list[str]) -> str:
         """The facts of `topics` as rows: pos, oid and the state's FIELDS, the

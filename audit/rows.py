@@ -96,12 +96,17 @@ class SQLiteRows:
             finally:
                 cursor.close()
 
-    def of_topic(self, topic: str, stop: int, last: bool = False) -> list[tuple[int, bytes]]:
-        """(position, state) of the records of one topic at positions ≤ stop."""
-        query = f"SELECT rowid, state FROM {SQLITE_TABLE} WHERE topic = ? AND rowid <= ? "
+    def of_topic(
+        self, topic: str, stop: int, last: bool = False, after: int = 0
+    ) -> list[tuple[int, bytes]]:
+        """(position, state) of the records of one topic at after < position ≤ stop
+        (topics are not indexed: a narrow range is what keeps this cheap)."""
+        query = (
+            f"SELECT rowid, state FROM {SQLITE_TABLE} WHERE topic = ? AND rowid > ? AND rowid <= ? "
+        )
         query += "ORDER BY rowid DESC LIMIT 1" if last else "ORDER BY rowid"
         with reading():
-            return self.connection.execute(query, (topic, stop)).fetchall()
+            return self.connection.execute(query, (topic, after, stop)).fetchall()
 
     def facts_sql(self, topics: list[str]) -> str:
         """The facts of `topics` as rows: pos, oid and the state's FIELDS
@@ -136,7 +141,9 @@ class Rows(Protocol):
 
     def max_position(self) -> int: ...
     def pages(self, after: int, stop: int) -> Iterator[Page]: ...
-    def of_topic(self, topic: str, stop: int, last: bool = False) -> list[tuple[int, bytes]]: ...
+    def of_topic(
+        self, topic: str, stop: int, last: bool = False, after: int = 0
+    ) -> list[tuple[int, bytes]]: ...
     def facts_sql(self, topics: list[str]) -> str: ...
     def fetch_one(self, query: str) -> tuple[Any, ...]: ...
     def close(self) -> None: ...

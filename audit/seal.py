@@ -129,7 +129,7 @@ def standing_seal(ledger: Ledger, position: int) -> tuple[int, str] | None:
     """The seal stored at `position` if it covers every record before it."""
     rows = open_rows(ledger)
     try:
-        last = rows.of_topic(SEAL_TOPIC, position, last=True)
+        last = rows.of_topic(SEAL_TOPIC, position, last=True, after=position - 1)  # that one record
     finally:
         rows.close()
     if not last or last[0][0] != position:
