@@ -27,6 +27,7 @@ from rnd_ledger import (
     report_command,
 )
 from rnd_ledger.errors import CommandError, first_line
+from rnd_ledger.process_exit import exit_process, forget_left
 from store.url import StoreError
 
 # In the order --help lists them: taking facts in, computing, auditing, tools.
@@ -80,8 +81,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def entry() -> NoReturn:
+    """The console command: `main`, then exit (`process_exit`)."""
+    exit_process(main())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    forget_left()
     args = build_parser().parse_args(argv)
     try:
         code = int(args.handler(args))
@@ -140,4 +147,4 @@ def discard_stdout() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

@@ -22,6 +22,7 @@ from rnd_ledger.arguments import add_policy, add_store, positive_int
 from rnd_ledger.bootstrap import open_ledger
 from rnd_ledger.errors import CommandError
 from rnd_ledger.output import status, table
+from rnd_ledger.process_exit import leave_to_the_os
 from store.url import redact_password, store_url
 
 PROGRESS_EVERY_SECONDS = 2.0
@@ -126,6 +127,8 @@ def run(args: argparse.Namespace) -> int:
     print_summary(summary, elapsed, redact_password(url), ledger.position())
     if sealed:
         print(f"Sealed {format_seal(*sealed)}")
+    ledger.close()
+    leave_to_the_os(ledger)  # its aggregate cache (rnd_ledger/process_exit.py)
     return 0
 
 
