@@ -118,7 +118,7 @@ class Intake:
         with_envelope = [s for s in screened if s.has_envelope]
         known = unit.find_event_ids([s.event_id for s in with_envelope])
         self.ledger.load_many(
-            subject_key(s.event_type, s.subject_id)
+            (subject_key(s.event_type, s.subject_id), s.originator_id)
             for s in with_envelope
             if s.payload is not None and s.event_id not in known and s.event_type != RETRACTION
         )

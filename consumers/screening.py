@@ -19,7 +19,8 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing import get_context
 from typing import Any
 
-from contract.screen import Screened, screen, screen_batch, unpack
+from contract.screen import Screened, pack, screen, unpack
+from domain.identities import identify
 
 PARENT_CHECK_SECONDS = 1.0
 
@@ -37,6 +38,13 @@ def exit_with_parent(parent: int) -> None:
     while os.getppid() == parent:
         time.sleep(PARENT_CHECK_SECONDS)
     os._exit(0)
+
+
+def screen_and_identify(raws: list[bytes]) -> bytes:
+    """In the worker: screen a batch, name each fact's aggregate, pack it."""
+    screened = [screen(raw) for raw in raws]
+    identify(screened)
+    return pack(screened)
 
 
 class AheadScreener:
@@ -73,7 +81,7 @@ class AheadScreener:
                     initializer=worker_setup,
                     initargs=(os.getpid(),),
                 )
-            return self.pool.submit(screen_batch, raws)
+            return self.pool.submit(screen_and_identify, raws)
         except (RuntimeError, OSError):
             self.enabled = False
             return None

@@ -45,6 +45,9 @@ class Screened(msgspec.Struct, array_like=True):
     occurred_at: str = ""
     occurred_at_utc: str = ""
     payload: dict[str, Any] | None = None
+    # The aggregate the fact goes to, as 32 hex digits, when a worker process
+    # worked it out (consumers.screening.identify); "" otherwise.
+    originator_id: str = ""
 
     @property
     def has_envelope(self) -> bool:
@@ -91,8 +94,12 @@ _decoder = msgspec.msgpack.Decoder(list[Screened])
 
 
 def screen_batch(raws: list[bytes]) -> bytes:
-    """Screen a batch and pack the results (run in a worker process)."""
-    return _encoder.encode([screen(raw) for raw in raws])
+    """Screen a batch and pack the results."""
+    return pack([screen(raw) for raw in raws])
+
+
+def pack(screened: list[Screened]) -> bytes:
+    return _encoder.encode(screened)
 
 
 def unpack(packed: bytes) -> list[Screened]:

@@ -67,10 +67,10 @@ class LedgerAggregate(Aggregate):
         return subject_uuid(cls.kind, subject_id)
 
     @classmethod
-    def blank(cls, aggregate_id: UUID) -> Self:
+    def blank(cls, aggregate_id: UUID, hex_id: str = "") -> Self:
         aggregate = object.__new__(cls)
         aggregate.__base_init__(aggregate_id, 0, None)
-        aggregate.hex_id = aggregate_id.hex  # the stores' form, wanted for every fact
+        aggregate.hex_id = hex_id or aggregate_id.hex  # the stores' form, wanted for every fact
         aggregate.facts = []
         aggregate.retracted = set()
         aggregate.reset()
@@ -144,7 +144,16 @@ def subject_uuid(kind: str, subject_id: str) -> UUID:
     where 156,000 of 200,000 facts name a new subject).
     """
     digest = sha1(_NAMESPACE_BYTES + f"{kind}:{subject_id}".encode()).digest()
-    value = (int.from_bytes(digest[:16], "big") & _VERSION_5_MASK) | _VERSION_5_BITS
+    return _uuid_of((int.from_bytes(digest[:16], "big") & _VERSION_5_MASK) | _VERSION_5_BITS)
+
+
+def uuid_from_hex(hex_id: str) -> UUID:
+    """`UUID(hex_id)` for 32 lowercase hex digits the ledger made, without
+    `UUID.__init__`'s parsing of every form a UUID may be written in."""
+    return _uuid_of(int(hex_id, 16))
+
+
+def _uuid_of(value: int) -> UUID:
     uuid = object.__new__(UUID)
     object.__setattr__(uuid, "int", value)
     object.__setattr__(uuid, "is_safe", _UNKNOWN_SAFETY)

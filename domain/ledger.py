@@ -10,7 +10,6 @@ from collections import Counter, OrderedDict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
-from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError, Tracking, Transcoder
@@ -18,7 +17,7 @@ from eventsourcing.persistence import IntegrityError, Tracking, Transcoder
 import domain.grant  # noqa: F401  (registers the aggregate)
 import domain.institute  # noqa: F401
 import domain.subjects  # noqa: F401
-from domain.base import AGGREGATE_FOR_EVENT_TYPE, LedgerAggregate
+from domain.base import AGGREGATE_FOR_EVENT_TYPE, LedgerAggregate, uuid_from_hex
 from domain.errors import RuleViolation, UnauthorizedSource, UnknownSubject
 from domain.facts import Fact
 from domain.rejection import Rejection
@@ -73,26 +72,29 @@ class Ledger(Application):
     # Aggregates -----------------------------------------------------------------
     # The cache is keyed by (aggregate class, subject_id): hashing a UUID is
     # Python code, hashing a str is not, and this is the ingest's hot path.
-    def load_many(self, keys: Iterable[SubjectKey]) -> None:
-        """Bring the given subjects' aggregates into the cache with one query."""
-        wanted: dict[UUID, SubjectKey] = {}
-        for key in set(keys):
+    def load_many(self, subjects: Iterable[tuple[SubjectKey, str]]) -> None:
+        """Bring the given subjects' aggregates into the cache with one query.
+        Each key comes with its aggregate id as 32 hex digits if a screening
+        worker already worked it out (`domain.identities`), else with ""."""
+        wanted: dict[str, SubjectKey] = {}  # aggregate id (hex) → key
+        for key, hex_id in set(subjects):
             if key in self.cache:
                 self.cache.move_to_end(key)  # so loading the others cannot evict it
             else:
-                wanted[key[0].create_id(key[1])] = key
+                wanted[hex_id or key[0].create_id(key[1]).hex] = key
         if not wanted:
             return
-        loaded: dict[UUID, LedgerAggregate] = {}
+        loaded: dict[str, LedgerAggregate] = {}
         for stored in self.recorder.select_events_of(list(wanted)):
             event = self.mapper.to_domain_event(stored)
-            loaded[stored.originator_id] = event.mutate(loaded.get(stored.originator_id))
-        for aggregate_id, key in wanted.items():
-            self.remember(key, loaded.get(aggregate_id) or key[0].blank(aggregate_id))
+            hex_id = stored.originator_id.hex
+            loaded[hex_id] = event.mutate(loaded.get(hex_id))
+        for hex_id, key in wanted.items():
+            self.remember(key, loaded.get(hex_id) or key[0].blank(uuid_from_hex(hex_id), hex_id))
 
     def aggregate(self, key: SubjectKey) -> LedgerAggregate:
         if key not in self.cache:
-            self.load_many([key])
+            self.load_many([(key, "")])
         self.cache.move_to_end(key)
         return self.cache[key]
 

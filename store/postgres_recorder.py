@@ -65,7 +65,8 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
         ).format(schema, Identifier(self.events_table_name))
         self.select_events_of_statement = SQL(
             "SELECT originator_id, originator_version, topic, state FROM {0}.{1} "
-            "WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version"
+            "WHERE originator_id = ANY(%s::text[]::uuid[]) "
+            "ORDER BY originator_id, originator_version"
         ).format(schema, Identifier(self.events_table_name))
 
     def _insert_events(
@@ -121,7 +122,8 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
                     found[row["event_id"]] = IndexedEvent(*row.values())
         return found
 
-    def select_events_of(self, originator_ids: Sequence[UUID]) -> list[StoredEvent]:
+    def select_events_of(self, originator_ids: Sequence[str]) -> list[StoredEvent]:
+        """The stored events of many aggregates (ids as 32 hex digits)."""
         events: list[StoredEvent] = []
         with self.datastore.transaction(commit=False) as curs:
             for part in chunks(list(originator_ids)):

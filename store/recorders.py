@@ -185,11 +185,8 @@ class SQLiteLedgerRecorder(SQLiteProcessRecorder):
             c.execute(self.select_index_statement, (orjson.dumps(list(event_ids)),))
             return {row[0]: IndexedEvent(*row) for row in c.fetchall()}
 
-    def select_events_of(self, originator_ids: Sequence[UUID]) -> list[StoredEvent]:
-        """The stored events of many aggregates in one query."""
+    def select_events_of(self, originator_ids: Sequence[str]) -> list[StoredEvent]:
+        """The stored events of many aggregates (ids as 32 hex digits) in one query."""
         with self.datastore.transaction(commit=False) as c:
-            c.execute(
-                self.select_events_of_statement,
-                (orjson.dumps([o.hex for o in originator_ids]),),
-            )
+            c.execute(self.select_events_of_statement, (orjson.dumps(list(originator_ids)),))
             return [StoredEvent(UUID(row[0]), row[1], row[2], row[3]) for row in c.fetchall()]

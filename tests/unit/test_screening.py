@@ -23,3 +23,22 @@ def test_close_leaves_no_pool_thread_for_the_exit_hook_to_race() -> None:
     assert set(threading.enumerate()) - before, "the pool runs a manager thread"
     screener.close()
     assert set(threading.enumerate()) - before == set()
+
+
+def test_the_worker_names_each_facts_aggregate_as_the_ledger_would() -> None:
+    from domain.ledger import subject_key
+    from tests.builders import event, line, retraction
+
+    award = event("GrantAwarded", "G-1")
+    messages = [award, event("ResearcherRegistered", "R-1"), retraction(award)]
+    raws = [line(m) for m in messages] + [b"not json"]
+    with AheadScreener() as screener:
+        screener.warm_up()
+        screened = screener.result(screener.start(raws), raws)
+    expected = [
+        subject_key(m["event_type"], m["subject_id"])[0].create_id(m["subject_id"]).hex
+        for m in messages[:2]
+    ]
+    assert [s.originator_id for s in screened] == [*expected, "", ""]
+    # Screened here (no worker), the ledger works the ids out itself.
+    assert all(screen(raw).originator_id == "" for raw in raws)
