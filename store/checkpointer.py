@@ -13,9 +13,9 @@ the WAL before it returns, and a crash leaves the WAL to be replayed. The last
 connection to close still checkpoints what is left and removes the WAL.
 
 Measured on 200,000 national-demo events: the writer thread's wall time per
-ingest 7.4 → 5.0 s; the whole command was faster in each of 7 alternating
-pairs of runs, by 0.02-0.36 s (mean 0.15 s, 2%), because the deciding thread,
-not the writer, sets the pace (README, Performance).
+ingest 7.4 → 5.0 s; the whole command was faster in 6 of 7 alternating
+pairs of runs (the seventh even), by 0.16 s on average (2%): the run is
+bound by CPU, not by the writer (README, Performance).
 """
 
 import sqlite3
