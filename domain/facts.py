@@ -9,8 +9,10 @@ from typing import Any
 import msgspec
 
 
-class Fact(msgspec.Struct, frozen=True):
-    """The fields, in order, of the state stored for an accepted message."""
+class Fact(msgspec.Struct, frozen=True, gc=False):
+    """The fields, in order, of the state stored for an accepted message.
+    Not tracked by the cyclic collector (`gc=False`): it holds plain data
+    only, and one is made per accepted message."""
 
     timestamp: str  # when the ledger recorded it (ISO 8601, UTC; one per batch)
     event_id: str
