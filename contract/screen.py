@@ -51,7 +51,7 @@ class Screened(msgspec.Struct, array_like=True, gc=False):
     occurred_at_utc: str = ""
     payload: dict[str, Any] | None = None
     # The aggregate the fact goes to, as 32 hex digits, when a worker process
-    # worked it out (consumers.screening.identify); "" otherwise.
+    # worked it out (domain.identities.identify); "" otherwise.
     originator_id: str = ""
 
     @property
@@ -98,12 +98,8 @@ _encoder = msgspec.msgpack.Encoder()
 _decoder = msgspec.msgpack.Decoder(list[Screened])
 
 
-def screen_batch(raws: list[bytes]) -> bytes:
-    """Screen a batch and pack the results."""
-    return pack([screen(raw) for raw in raws])
-
-
 def pack(screened: list[Screened]) -> bytes:
+    """A batch's results as msgpack, to send from the worker process."""
     return _encoder.encode(screened)
 
 

@@ -155,8 +155,8 @@ class UnitOfWork:
         else:
             key = subject_key(fact.event_type, fact.subject_id)
         aggregate = self.ledger.aggregate(key)
-        # `_version` and `_id`, not the library's properties of the same
-        # names: plain attributes, read twice per fact on the hot path.
+        # `_version`, not the library's `version` property: a plain
+        # attribute, read twice per fact on the hot path.
         found = self.found.setdefault(aggregate.hex_id, aggregate._version)
         try:
             if fact.event_type == "EventRetracted":
