@@ -8,7 +8,9 @@ positions after N and the seal says nothing about them (the next one will).
 """
 
 import re
-from typing import NamedTuple
+from collections import deque
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 import orjson
 from eventsourcing.domain import Aggregate, event
@@ -156,6 +158,13 @@ class ChainFollower:
         self.position: int | None = None
         self.head = GENESIS
         self.topics = Topics()
+        self.committed: deque[tuple[Sequence[Sequence[Any]], Sequence[int]]] = deque()
+
+    def remember(self, rows: Sequence[Sequence[Any]], positions: Sequence[int]) -> None:
+        """A batch as committed: its rows (id as hex, version, topic, state)
+        and positions (`Ledger.on_commit`, in the writer's thread). `advance`
+        hashes them without reading them back from the store."""
+        self.committed.append((rows, positions))
 
     def keep_up(self) -> None:
         """`advance` between batches. Keeping up is only a head start: if the
@@ -167,6 +176,7 @@ class ChainFollower:
             pass
 
     def advance(self) -> tuple[int, str]:
+        self.chain_remembered()
         rows = open_rows(self.ledger)
         try:
             if self.position is None:
@@ -179,6 +189,19 @@ class ChainFollower:
         finally:
             rows.close()
         return self.position, self.head.hex()
+
+    def chain_remembered(self) -> None:
+        """Chain the remembered batches that follow the head without a gap.
+        At the first gap (another writer's records in between) the rest is
+        left to the store: `advance` reads everything after the head."""
+        while self.committed:
+            rows, positions = self.committed.popleft()
+            if self.position is None or not positions or positions[0] != self.position + 1:
+                self.committed.clear()
+                return
+            framed = [(position, *row) for position, row in zip(positions, rows, strict=True)]
+            self.head = extend(self.head, framed, self.topics, hex_ids=True)
+            self.position = positions[-1]
 
     def seal(self) -> tuple[int, str]:
         """Like `record_seal`: store a seal over everything committed so far,

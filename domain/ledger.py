@@ -7,7 +7,7 @@ and the input positions in one transaction.
 """
 
 from collections import Counter, OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -50,6 +50,9 @@ class Ledger(Application):
         # so they are never evicted. Counted per unit that touched them.
         self.unsaved: Counter[SubjectKey] = Counter()
         self.forgotten = 0  # how many times `forget_all` ran: older units are void
+        # Told each unit's rows and positions once committed (in the thread that
+        # wrote them): the ingest's chain follower hashes them from memory.
+        self.on_commit: Callable[[StoredRows, Sequence[int]], None] | None = None
 
     def construct_transcoder(self) -> Transcoder:
         return PlainJSONTranscoder()
@@ -226,7 +229,7 @@ class UnitOfWork:
         """One transaction: the rows, their event-id index rows and the input
         positions. Touches no cache, so it may run in a writer thread."""
         try:
-            self.ledger.recorder.insert_events(
+            positions = self.ledger.recorder.insert_events(
                 self.rows,
                 event_index=list(self.index.values()),
                 trackings=list(trackings),
@@ -236,6 +239,8 @@ class UnitOfWork:
             )
         except IntegrityError as error:
             raise ConcurrentWrite(str(error)) from error
+        if self.ledger.on_commit is not None and positions is not None:
+            self.ledger.on_commit(self.rows, positions)
 
     def release(self) -> None:
         """Written (or dropped): the store now holds what the cache holds.

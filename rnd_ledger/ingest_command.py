@@ -100,6 +100,8 @@ def run(args: argparse.Namespace) -> int:
     intake = Intake(ledger, policy)
     summary = Summary()
     chain = None if args.no_seal else ChainFollower(ledger)
+    if chain is not None:
+        ledger.on_commit = chain.remember
     started = time.monotonic()
     with cyclic_collector_paused():
         for path in args.files:

@@ -145,6 +145,10 @@ class SQLiteLedgerRecorder(SQLiteProcessRecorder):
             else [as_row(s) for s in stored_events]
         )
         self.insert_rows(c, self.events_table_name + EVENT_COLUMNS, 4, events)
+        # The rows' positions: rowids are max + 1, and this transaction holds
+        # the write lock, so they follow on without a gap to the last one's.
+        last = c.lastrowid
+        positions = range(last - len(events) + 1, last + 1) if events else range(0)
         self.insert_rows(c, self.index_table, 5, kwargs.get("event_index", []))
         for tracking in kwargs.get("trackings", []):
             self._insert_tracking(c, tracking)
@@ -153,7 +157,7 @@ class SQLiteLedgerRecorder(SQLiteProcessRecorder):
             own = Counter(row[0] for row in events if row[0] in seen)
             seen = {originator_id: v + own[originator_id] for originator_id, v in seen.items()}
         self.check_decisions(c, kwargs.get("absent", []), seen)
-        return None
+        return positions
 
     def check_decisions(self, c: SQLiteCursor, absent: list[str], expected: dict[str, int]) -> None:
         """`check_unchanged`, read while this transaction holds the write lock

@@ -133,3 +133,30 @@ def test_a_run_that_stored_nothing_leaves_the_standing_seal(ledger, intake, stor
     add_researchers(intake, 10, 1)
     assert ChainFollower(ledger).seal() == (5, head_at(store_url, 5))
     assert ledger.position() == 6
+
+
+def test_a_chain_follower_hashes_committed_batches_from_memory(ledger, intake, store_url):
+    """`Ledger.on_commit` hands the follower each batch's rows and positions;
+    chained without the store, they give the head a full recomputation gives."""
+    chain = ChainFollower(ledger)
+    ledger.on_commit = chain.remember
+    add_researchers(intake, 1, 3)
+    chain.advance()  # the first call reads the store
+    add_researchers(intake, 10, 2)
+    add_researchers(intake, 20, 2)
+    assert len(chain.committed) == 2
+    chain.chain_remembered()
+    assert not chain.committed
+    assert (chain.position, chain.head.hex()) == (7, head_at(store_url, 7))
+
+
+def test_a_gap_before_a_remembered_batch_is_read_from_the_store(ledger, intake, store_url):
+    chain = ChainFollower(ledger)
+    ledger.on_commit = chain.remember
+    add_researchers(intake, 1, 3)
+    chain.advance()
+    record_seal(ledger)  # another writer's record, at 4: not remembered
+    add_researchers(intake, 10, 2)
+    chain.chain_remembered()
+    assert chain.position == 3 and not chain.committed  # left to the store
+    assert chain.advance() == (6, head_at(store_url, 6))
