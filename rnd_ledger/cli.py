@@ -82,12 +82,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def entry() -> NoReturn:
-    """The console command: `main`, then exit (`process_exit`)."""
+    """The console command: `main`, then exit (`process_exit`). Output into a
+    closed pipe (`rnd-ledger … | head`) ends the process quietly, as Unix
+    commands do: SIGPIPE's default action. Set here, for the command's own
+    process only: `main` called in-process (the tests) must not turn a write
+    to a socket whose peer went away (a Kafka broker, say) into the death of
+    the calling process."""
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     exit_process(main())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     forget_left()
     args = build_parser().parse_args(argv)
     try:

@@ -50,3 +50,35 @@ def test_a_second_main_in_one_process_frees_what_the_first_left(capsys) -> None:
     except SystemExit:
         pass
     assert process_exit._left == []
+
+
+def test_main_in_process_leaves_the_callers_sigpipe_handling_alone() -> None:
+    """The console command takes SIGPIPE's default action (quiet end in a
+    closed pipe); `main` called in-process must not: a later write to a
+    closed socket would kill the caller (a test run, talking to a broker)."""
+    import signal
+
+    from rnd_ledger.cli import main
+
+    before = signal.signal(signal.SIGPIPE, signal.SIG_IGN)  # Python's own start-up setting
+    try:
+        try:
+            main(["--help"])
+        except SystemExit:
+            pass
+        assert signal.getsignal(signal.SIGPIPE) == signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGPIPE, before)
+
+
+def test_the_console_command_ends_quietly_in_a_closed_pipe(tmp_path) -> None:
+    """`rnd-ledger schema | head -1`: no traceback, no error line."""
+    done = subprocess.run(
+        f"{sys.executable} -m rnd_ledger.cli schema | head -c 1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.stdout == "{"
+    assert done.stderr == ""
