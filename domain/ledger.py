@@ -51,7 +51,8 @@ class Ledger(Application):
         self.unsaved: Counter[SubjectKey] = Counter()
         self.forgotten = 0  # how many times `forget_all` ran: older units are void
         # Told each unit's rows and positions once committed (in the thread that
-        # wrote them): the ingest's chain follower hashes them from memory.
+        # wrote them; SQLite only): the ingest's chain follower hashes them
+        # from memory.
         self.on_commit: Callable[[StoredRows, Sequence[int]], None] | None = None
 
     def construct_transcoder(self) -> Transcoder:
@@ -239,7 +240,9 @@ class UnitOfWork:
             )
         except IntegrityError as error:
             raise ConcurrentWrite(str(error)) from error
-        if self.ledger.on_commit is not None and positions is not None:
+        # Only positions known to follow the rows' order: SQLite's rowids, a
+        # range by construction (PostgreSQL's RETURNING order is not promised).
+        if self.ledger.on_commit is not None and isinstance(positions, range):
             self.ledger.on_commit(self.rows, positions)
 
     def release(self) -> None:

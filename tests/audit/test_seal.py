@@ -144,10 +144,14 @@ def test_a_chain_follower_hashes_committed_batches_from_memory(ledger, intake, s
     chain.advance()  # the first call reads the store
     add_researchers(intake, 10, 2)
     add_researchers(intake, 20, 2)
-    assert len(chain.committed) == 2
-    chain.chain_remembered()
-    assert not chain.committed
-    assert (chain.position, chain.head.hex()) == (7, head_at(store_url, 7))
+    if store_url.startswith("sqlite"):
+        assert len(chain.committed) == 2
+        chain.chain_remembered()
+        assert not chain.committed
+        assert (chain.position, chain.head.hex()) == (7, head_at(store_url, 7))
+    else:  # PostgreSQL does not promise RETURNING's order: read from the store
+        assert not chain.committed
+    assert chain.advance() == (7, head_at(store_url, 7))
 
 
 def test_a_gap_before_a_remembered_batch_is_read_from_the_store(ledger, intake, store_url):
