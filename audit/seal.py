@@ -196,7 +196,9 @@ class ChainFollower:
         left to the store: `advance` reads everything after the head."""
         while self.committed:
             rows, positions = self.committed.popleft()
-            if self.position is None or not positions or positions[0] != self.position + 1:
+            if not positions:  # a batch of duplicates only stored nothing: no gap
+                continue
+            if self.position is None or positions[0] != self.position + 1:
                 self.committed.clear()
                 return
             framed = [(position, *row) for position, row in zip(positions, rows, strict=True)]
