@@ -82,13 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def entry() -> NoReturn:
-    """The console command: `main`, then exit (`process_exit`). Output into a
-    closed pipe (`rnd-ledger … | head`) ends the process quietly, as Unix
-    commands do: SIGPIPE's default action. Set here, for the command's own
-    process only: `main` called in-process (the tests) must not turn a write
-    to a socket whose peer went away (a Kafka broker, say) into the death of
-    the calling process."""
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    """The console command: `main`, then exit (`process_exit`)."""
     exit_process(main())
 
 
@@ -106,6 +100,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"rnd-ledger: {store_failure(error)}", file=sys.stderr)
         return 2
     except OSError as error:  # writing the output: a full disk, a directory, no permission
+        if error.filename is None and isinstance(error, BrokenPipeError):
+            return closed_pipe()
         if error.filename is None:
             discard_stdout()
         where = f"{error.filename}: " if error.filename is not None else "writing the output: "
@@ -142,6 +138,17 @@ def store_failure(error: PersistenceError) -> str:
         f"the store could not be written or read ({reason}); committed batches are kept: "
         f"{advice}, then re-run to resume"
     )
+
+
+def closed_pipe() -> int:
+    """The output's reader went away (`rnd-ledger export | head`): end
+    quietly with the status of a command stopped by SIGPIPE, as Unix
+    commands do. Caught as an error, not by restoring SIGPIPE's default
+    action: that would also kill the process on a write to a socket whose
+    peer went away (a Kafka broker restarting under `consume`), which the
+    client library handles by reconnecting."""
+    discard_stdout()
+    return 128 + signal.SIGPIPE
 
 
 def discard_stdout() -> None:

@@ -272,3 +272,22 @@ def test_kafka_options_are_checked_before_any_connection(option, message, capsys
         main(["consume", *flat, "--store", "sqlite:///unused.db"])
     assert stop.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_export_into_a_closed_pipe_stops_quietly(tmp_path, sqlite_url):
+    """`rnd-ledger export | head -c 1` on an export larger than the pipe's
+    buffer: stopped by the closed pipe with the status Unix commands have
+    then (128 + SIGPIPE), no traceback, no error line."""
+    messages = [event("ResearcherRegistered", f"R{i}") for i in range(400)]
+    (tmp_path / "in.jsonl").write_bytes(jsonl(messages))
+    assert run("ingest", str(tmp_path / "in.jsonl"), "--store", sqlite_url).returncode == 0
+    done = subprocess.run(
+        f"set -o pipefail; {sys.executable} -m rnd_ledger.cli export --store {sqlite_url}"
+        " | head -c 1",
+        shell=True,
+        executable="/bin/bash",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (141, "{", "")
