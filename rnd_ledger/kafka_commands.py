@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 from eventsourcing.persistence import PersistenceError
 
-from audit.seal import record_seal
+from audit.seal import format_seal, record_seal
 from consumers.intake import Intake
 from consumers.kafka_common import (
     CONNECT_TIMEOUT_SECONDS,
@@ -35,9 +35,16 @@ SEAL_EVERY = 10_000
 DEFAULT_BATCH = 10_000
 
 
-def seal_hook(ledger: Ledger) -> Callable[[], object] | None:
-    """What `consume` calls every SEAL_EVERY stored records and at shutdown."""
-    return lambda: record_seal(ledger)
+class SealHook:
+    """What `consume` calls every SEAL_EVERY stored records and at shutdown;
+    keeps the last seal, printed under the summary as `ingest` does."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self.last: tuple[int, str] | None = None
+
+    def __call__(self) -> None:
+        self.last = record_seal(self.ledger)
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -224,7 +231,8 @@ def run_consume(args: argparse.Namespace) -> int:
     tune_garbage_collector()
     started = time.monotonic()
     try:
-        ingest = KafkaIngest(intake, settings, status, seal_hook(ledger), SEAL_EVERY)
+        seals = SealHook(ledger)
+        ingest = KafkaIngest(intake, settings, status, seals, SEAL_EVERY)
     except BrokerUnavailable as error:
         raise CommandError(str(error)) from None
     with stop_on_signals(ingest.stop):
@@ -241,6 +249,8 @@ def run_consume(args: argparse.Namespace) -> int:
                 "committed batches are kept, re-run to resume"
             ) from None
     print_summary(summary, time.monotonic() - started, redact_password(url), ledger.position())
+    if seals.last is not None:
+        print(f"Sealed {format_seal(*seals.last)}")
     return 1 if ingest.incomplete else 0
 
 

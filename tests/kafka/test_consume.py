@@ -1,6 +1,7 @@
 """`rnd-ledger consume` against a real broker: outcomes, dead letters, topic owners."""
 
 import hashlib
+import re
 import socket
 import subprocess
 import sys
@@ -90,6 +91,8 @@ def test_consume_seals_at_shutdown_and_the_seal_verifies(broker, sqlite_url, tmp
     produce(broker, topic, [event("FacultyCensusReported", f"U{i}") for i in range(3)])
     done = consume(broker, sqlite_url, topic)
     assert done.returncode == 0
+    # Printed under the summary, as `ingest` does: the head through the 3 facts.
+    assert re.search(r"^Sealed 3:[0-9a-f]{64}$", done.stdout, re.M), done.stdout
     checked = subprocess.run(
         [sys.executable, "-m", "rnd_ledger.cli", "verify", "--store", sqlite_url],
         capture_output=True,
