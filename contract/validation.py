@@ -176,7 +176,9 @@ def utc_instant(occurred_at: str) -> str:
     Every fraction digit given is kept, up to RFC 3339's nine: Python's
     datetime keeps six, and two reports 100 ns apart would tie. Offsets are
     whole minutes, so the fraction is the same in UTC."""
-    seconds = in_utc(occurred_at).replace(tzinfo=None, microsecond=0).isoformat()
+    seconds = in_utc(occurred_at).isoformat()[:19]  # YYYY-MM-DDTHH:MM:SS, in UTC
+    if "." not in occurred_at:  # the common case, without the regex
+        return seconds + ".000000000Z"
     fraction = FRACTION.search(occurred_at)
     return f"{seconds}.{fraction[1] if fraction else '':0<9}Z"
 

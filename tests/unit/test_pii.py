@@ -37,6 +37,8 @@ def test_the_number_shapes_of_the_contract_are_found():
     for text in ["2024-01-02T09:00:16+09:00", "DEMO-NRF-000005379", "19001011234567"]:
         assert not contains_pii(text), text
     assert not may_hold_pii(b'{"occurred_at":"2024-01-02T09:00:16+09:00","n":123456789}')
+    assert not may_hold_pii(b'{"title":"a \\"quoted\\" word\\n","path":"C:\\\\x"}')  # no \\u
+    assert may_hold_pii(b'{"title":"\\n then \\u0040"}')  # a later escape counts
     assert not contains_pii("９００１０１1２３４５６７")  # digits are 0-9 (re.ASCII), as in ECMA
 
 
