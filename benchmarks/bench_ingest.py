@@ -23,7 +23,7 @@ from pathlib import Path
 import psycopg
 
 from benchmarks.common import Row, child_peak_rss_mb, demo_lines, print_table, timed, write_lines
-from contract.validation import check_pii, parse_envelope, parse_payload
+from contract.screen import screen
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -46,9 +46,9 @@ def raw_ceiling(lines: list[bytes], directory: Path) -> float:
 
 
 def validate_all(lines: list[bytes]) -> None:
+    """What the screening worker does per message (as bench_validation)."""
     for line in lines:
-        envelope = parse_envelope(line)
-        check_pii(envelope, parse_payload(envelope), line)
+        screen(line)
 
 
 def ingest(path: Path, store: str) -> float:
@@ -108,10 +108,12 @@ def main() -> None:
         sqlite_seconds, loop_seconds = min(runs)
         rows = [Row("raw SQLite executemany (ceiling)", count, ceiling, ceiling, "-", None)]
 
-        validation, _ = timed(lambda: validate_all(lines[:100_000]))
+        validation = min(
+            timed(lambda: validate_all(lines[:100_000]))[0] for _ in range(args.repeat)
+        )
         rows.append(
             Row(
-                "contract validation alone, 1 core",
+                "contract validation alone (every ledger-free check + SHA-256), 1 core",
                 min(count, 100_000),
                 validation,
                 None,
