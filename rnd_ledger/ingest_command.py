@@ -188,9 +188,15 @@ def tune_garbage_collector() -> None:
     gc.disable()
 
 
-def print_summary(summary: Summary, elapsed: float, where: str, position: int) -> None:
+def print_summary(
+    summary: Summary, elapsed: float, where: str, position: int, timed: str = ""
+) -> None:
+    """`timed`: what `elapsed` spans, when it is not the whole command."""
     rate = summary.total / elapsed if elapsed > 0 else 0.0
-    print(f"Ingested {summary.total:,} messages into {where} in {elapsed:.1f} s ({rate:,.0f}/s)")
+    print(
+        f"Ingested {summary.total:,} messages into {where} in {elapsed:.1f} s "
+        f"({rate:,.0f}/s){timed}"
+    )
     rows: list[tuple[str, int]] = [("accepted", summary.accepted), ("duplicate", summary.duplicate)]
     rows.append(("rejected", sum(summary.rejected.values())))
     rows.extend((f"  {reason}", count) for reason, count in sorted(summary.rejected.items()))

@@ -210,6 +210,26 @@ def test_a_quiet_topic_shows_what_was_committed_not_one_batch_behind(broker, sql
     assert f"lag {topic}:0=0" in progress[-1]
 
 
+def test_the_summary_rate_leaves_out_the_wait_for_the_group_and_the_idle_end(
+    broker, sqlite_url
+):
+    """With --until-idle 4 the command runs at least 4 s after the last
+    message: the rate is over the time spent reading and recording, and the
+    whole run is said beside it."""
+    topic = new_topic(broker)
+    produce(broker, topic, grants("S", 20))
+    done = consume(broker, sqlite_url, topic, idle=4)
+    said = re.search(
+        r"^Ingested 20 messages into .* in ([\d.]+) s \([\d,]+/s\), from the first message "
+        r"read to the last commit \(([\d.]+) s in all\)$",
+        done.stdout,
+        re.M,
+    )
+    assert said, done.stdout
+    busy, whole = float(said[1]), float(said[2])
+    assert busy < 4 <= whole
+
+
 def test_a_partition_shorter_than_the_ledger_position_is_warned_about(broker, sqlite_url):
     """Re-created, or the broker lost data: records below the ledger's position
     are not read, and that must be said, not left silent."""
