@@ -80,12 +80,13 @@ def run_rejections(args: argparse.Namespace) -> int:
             r["source"],
             r["subject_id"],
             r["reason"],
+            r["recorded_at"],
             r["message"],
         )
         for r in records
     ]
     headers = ["position", "origin", "event_id", "event_type", "source", "subject_id", "reason"]
-    table([*headers, "message"], rows)
+    table([*headers, "recorded_at", "message"], rows)
     print(f"{len(records):,} rejected messages.")
     return 0
 

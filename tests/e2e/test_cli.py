@@ -72,10 +72,13 @@ def test_rejections_and_export(sample_file, store_url, capsys):
     assert [r["reason"] for r in records] == ["malformed_json"]
     assert records[0]["origin"] == {"file": "in.jsonl", "line": 3}
     assert set(records[0]) >= {"event_id", "event_type", "source", "subject_id", "sha256"}
+    assert set(records[0]) >= {"reason", "message", "recorded_at"}  # cli.md's list
     assert main(["rejections", "--store", store_url]) == 0
     shown = capsys.readouterr().out
     assert "malformed_json" in shown
     assert " in.jsonl:3 " in shown  # the line to correct
+    assert "recorded_at" in shown.splitlines()[0]  # the table has cli.md's columns too
+    assert records[0]["recorded_at"] in shown
     assert main(["export", "--store", store_url]) == 0
     exported = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [m["event_type"] for m in exported] == ["ResearcherRegistered", "GrantAwarded"]

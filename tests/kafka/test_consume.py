@@ -210,9 +210,7 @@ def test_a_quiet_topic_shows_what_was_committed_not_one_batch_behind(broker, sql
     assert f"lag {topic}:0=0" in progress[-1]
 
 
-def test_the_summary_rate_leaves_out_the_wait_for_the_group_and_the_idle_end(
-    broker, sqlite_url
-):
+def test_the_summary_rate_leaves_out_the_wait_for_the_group_and_the_idle_end(broker, sqlite_url):
     """With --until-idle 4 the command runs at least 4 s after the last
     message: the rate is over the time spent reading and recording, and the
     whole run is said beside it."""
