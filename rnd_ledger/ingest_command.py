@@ -2,6 +2,7 @@
 
 import argparse
 import gc
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -140,7 +141,9 @@ def check_inputs(paths: list[str]) -> None:
     if paths.count(STDIN) > 1:
         raise CommandError("standard input (-) can be read only once: name it once")
     for path in paths:
-        if is_regular_file(path):  # a pipe must not be read ahead: its bytes would be lost
+        # A pipe must not be read ahead: its bytes would be lost. A directory
+        # is opened only to be refused.
+        if is_regular_file(path) or os.path.isdir(path):
             open_input(path).close()
 
 

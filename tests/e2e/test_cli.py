@@ -119,6 +119,7 @@ def test_export_then_ingest_gives_the_same_history(sample_file, tmp_path, sqlite
         (["ingest", "utf16.jsonl", "--store", "sqlite:///x.db"], "must be UTF-8: convert it"),
         (["ingest", "-", "-", "--store", "sqlite:///x.db"], "can be read only once"),
         (["ingest", "x", "y.jsonl", "--store", "sqlite:///x.db"], "cannot read y.jsonl"),
+        (["ingest", "x", ".", "--store", "sqlite:///x.db"], "cannot read .: Is a directory"),
         (["rejections", "--store", "sqlite:///typo.db"], "'typo.db' does not exist"),
         (["export", "--store", "sqlite:///other.db", "--out", "."], "another application"),
         (["ingest", "x", "--store", "postgresql://h:99999/db"], "port that is not 1-65535"),
