@@ -9,7 +9,7 @@ from typing import Any
 from rnd_ledger.arguments import add_store
 from rnd_ledger.bootstrap import require_ledger
 from rnd_ledger.errors import CommandError
-from rnd_ledger.indicators_command import position_of
+from rnd_ledger.indicators_command import add_checkpoint, position_of
 from rnd_ledger.output import status, writing_to
 from store.url import store_url
 
@@ -44,6 +44,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     report.add_argument(
         "--parameters", metavar="FILE", help="policy parameters TOML (default: the shipped one)"
     )
+    add_checkpoint(report)  # as `indicators`: the same figures, from the same checkpoint
     report.set_defaults(handler=run)
 
 
@@ -63,6 +64,8 @@ def compute_indicators(args: argparse.Namespace) -> dict[str, Any]:
             as_of=args.as_of,
             position=position_of(args.position),
             parameters_path=args.parameters,
+            checkpoint_dir=args.checkpoint_dir,
+            use_checkpoint=not args.no_checkpoint,
         )
     except ProjectionError as error:
         raise CommandError(str(error)) from None

@@ -5,6 +5,7 @@ import types
 
 import pytest
 
+import reports.render  # noqa: F401  (before the fake: it imports the real projections.parameters)
 from rnd_ledger.bootstrap import open_ledger
 from rnd_ledger.cli import main
 from tests.reports.fixtures import report_data
@@ -18,10 +19,19 @@ def fake_projections(monkeypatch, tmp_path):
         open_ledger(f"sqlite:///{name}").close()
     calls = []
 
-    def compute(store_url, *, as_of=None, position=None, parameters_path=None):
-        calls.append(
-            {"store": store_url, "as_of": as_of, "position": position, "params": parameters_path}
-        )
+    def compute(
+        store_url,
+        *,
+        as_of=None,
+        position=None,
+        parameters_path=None,
+        checkpoint_dir=None,
+        use_checkpoint=True,
+    ):
+        call = {"store": store_url, "as_of": as_of, "position": position}
+        calls.append({**call, "params": parameters_path})
+        if checkpoint_dir is not None or not use_checkpoint:
+            calls[-1]["checkpoint"] = (checkpoint_dir, use_checkpoint)
         return report_data()
 
     module = types.ModuleType("projections")
@@ -51,6 +61,14 @@ def test_report_defaults_to_korean_report_html(fake_projections, tmp_path, monke
     assert main(["report", "--as-of", "2026-11-24T10:00:00Z"]) == 0
     assert fake_projections[0]["as_of"] == "2026-11-24T10:00:00Z"
     assert '<html lang="ko">' in (tmp_path / "report.html").read_text(encoding="utf-8")
+
+
+def test_checkpoint_options_reach_compute_as_for_indicators(fake_projections, tmp_path):
+    """`report` computes from the checkpoint `verify` checks, wherever it is kept."""
+    out = str(tmp_path / "r.html")
+    assert main(["report", "--out", out, "--checkpoint-dir", "cp"]) == 0
+    assert main(["report", "--out", out, "--no-checkpoint"]) == 0
+    assert [call["checkpoint"] for call in fake_projections] == [("cp", True), (None, False)]
 
 
 def test_as_of_and_position_exclude_each_other(fake_projections, capsys):
