@@ -3,6 +3,7 @@
 import argparse
 import gc
 import os
+import shlex
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,7 +25,7 @@ from rnd_ledger.bootstrap import open_ledger
 from rnd_ledger.errors import CommandError
 from rnd_ledger.output import status, table
 from rnd_ledger.process_exit import leave_to_the_os
-from store.url import redact_password, store_url
+from store.url import DEFAULT_STORE, redact_password, store_url
 
 PROGRESS_EVERY_SECONDS = 2.0
 WAITING = (
@@ -205,5 +206,6 @@ def print_summary(
     rows.extend((f"  {reason}", count) for reason, count in sorted(summary.rejected.items()))
     table(["outcome", "messages"], rows)
     print(f"Ledger position is now {position:,}.")
-    if summary.rejected:
-        print("See why with: rnd-ledger rejections")
+    if summary.rejected:  # the command to copy, for the store just written
+        store = "" if where == DEFAULT_STORE else f" --store {shlex.quote(where)}"
+        print(f"See why with: rnd-ledger rejections{store}")

@@ -4,6 +4,7 @@ import gzip
 import json
 import os
 import re
+import shlex
 import sqlite3
 import subprocess
 import sys
@@ -61,7 +62,10 @@ def test_ingest_from_stdin_and_gzip(tmp_path, sqlite_url):
 
 def test_source_option_restricts_every_message(sample_file, sqlite_url, capsys):
     assert main(["ingest", str(sample_file), "--store", sqlite_url, "--source", "MOE"]) == 0
-    assert "unauthorized_source" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "unauthorized_source" in out
+    # The hint names the store just written, quoted for the shell.
+    assert f"See why with: rnd-ledger rejections --store {shlex.quote(sqlite_url)}\n" in out
 
 
 def test_rejections_and_export(sample_file, store_url, capsys):
