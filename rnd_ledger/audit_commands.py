@@ -122,20 +122,26 @@ def print_result(result: Result) -> None:
         if len(result.failures) > 10:
             print(f"verify: … and {len(result.failures) - 10:,} more failures")
         print(
-            f"verify: {len(result.failures):,} failure(s); {result.records:,} records, "
-            f"{result.seals:,} seals and {result.expected:,} expected seals checked"
+            f"verify: {len(result.failures):,} failure(s); {counted(result.records, 'record')}, "
+            f"{counted(result.seals, 'seal')} and {counted(result.expected, 'expected seal')} "
+            "checked"
         )
         return
     skipped = ""
     if result.skipped_positions:
         skipped = f" ({result.skipped_positions:,} positions unused by rolled-back writes)"
     print(
-        f"verify: OK {result.records:,} records (positions 1-{result.last_position:,}){skipped}, "
-        f"{result.seals:,} seals, {result.expected:,} expected seals; "
+        f"verify: OK {counted(result.records, 'record')} (positions 1-{result.last_position:,})"
+        f"{skipped}, {counted(result.seals, 'seal')}, {counted(result.expected, 'expected seal')}; "
         f"head {format_seal(result.last_position, result.head)}"
     )
     if not result.seals and not result.expected:
         print("verify: no seals to check against: keep one outside the store (rnd-ledger seal)")
+
+
+def counted(number: int, noun: str) -> str:
+    """`1 seal`, `2 seals`: an auditor reads these lines."""
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
 def progress_printer() -> Progress:

@@ -22,7 +22,9 @@ def register(commands: argparse._SubParsersAction) -> None:
         default="small",
         help="small (default: about 12,000 events) or national (about 518,000, as make demo)",
     )
-    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument(
+        "--seed", type=int, default=0, help="random seed (default 0): the same seed, the same bytes"
+    )
     demo.add_argument(
         "--out",
         default=DEFAULT_OUT,

@@ -36,7 +36,7 @@ def test_verify_intact_store_exits_0_with_a_summary(ingested, capsys):
     store_url, kept = ingested
     assert main(["verify", "--store", store_url, "--expect", kept]) == 0
     out = capsys.readouterr().out
-    summary = "verify: OK 4 records (positions 1-4), 1 seals, 1 expected seals; head 4:"
+    summary = "verify: OK 4 records (positions 1-4), 1 seal, 1 expected seal; head 4:"
     assert out.startswith(summary) and "no seals" not in out
 
 
@@ -51,7 +51,7 @@ def test_verify_tampered_store_exits_1_naming_the_seal(ingested, capsys):
     )
     assert lines[1].startswith("verify: FAILED --expect 3:")
     assert lines[2].startswith("verify: FAILED the duplicate index has a wrong row")  # R1 → R7
-    assert lines[-1].startswith("verify: 3 failure(s); 4 records, 1 seals and 1 expected seals")
+    assert lines[-1].startswith("verify: 3 failure(s); 4 records, 1 seal and 1 expected seal")
 
 
 def test_ingest_no_seal(tmp_path, sqlite_url, capsys):
