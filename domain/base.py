@@ -22,6 +22,7 @@ class Applied(NamedTuple):
     event_id: str
     event_type: str
     payload: dict[str, Any]
+    source: str
 
 
 class LedgerAggregate(Aggregate):
@@ -60,7 +61,7 @@ class LedgerAggregate(Aggregate):
             return AGGREGATE_OF_EVENT_CLASS[cls]
 
         def apply(self, aggregate: "LedgerAggregate") -> None:
-            aggregate.take(self.event_id, self.event_type, self.payload)
+            aggregate.take(self.event_id, self.event_type, self.payload, self.source)
 
     @classmethod
     def create_id(cls, subject_id: str) -> UUID:
@@ -73,6 +74,7 @@ class LedgerAggregate(Aggregate):
         aggregate.hex_id = hex_id or aggregate_id.hex  # the stores' form, wanted for every fact
         aggregate.facts = []
         aggregate.retracted = set()
+        aggregate.opened_by = {}
         aggregate.reset()
         return aggregate
 
@@ -81,33 +83,44 @@ class LedgerAggregate(Aggregate):
     topics: ClassVar[dict[str, str]]
     rules: ClassVar[dict[str, Callable[["LedgerAggregate", dict[str, Any]], None]]]
     changes: ClassVar[dict[str, Callable[["LedgerAggregate", dict[str, Any]], None]]]
+    # Contract rule 5, same-source ordering: an event that needs an earlier
+    # one (GrantFundsDisbursed needs the grant's GrantAwarded) needs it from
+    # its own source, else `unknown_subject`. Per aggregate class: the event
+    # types that need one, and which (`requires`); per aggregate: the source
+    # of each such earlier event it holds (`opened_by`).
+    requires: ClassVar[dict[str, str]] = {}
+    required: ClassVar[frozenset[str]]  # the values of `requires` (`register`)
     hex_id: str
     facts: list["Applied"]
     retracted: set[str]
+    opened_by: dict[str, str]
 
     def reset(self) -> None:
         """Set the state a subject has before any fact."""
 
-    def take(self, event_id: str, event_type: str, payload: dict[str, Any]) -> None:
+    def take(self, event_id: str, event_type: str, payload: dict[str, Any], source: str) -> None:
         """Fold one recorded fact into the state: when it is recorded, and when
         the stored events are replayed (`Event.apply`)."""
-        self.facts.append(Applied(event_id, event_type, payload))
+        self.facts.append(Applied(event_id, event_type, payload, source))
         if event_type == "EventRetracted":
             self.retracted.add(payload["retracted_event_id"])
             self.refold()
         else:
-            self.evolve(event_type, payload)
+            self.evolve(event_type, payload, source)
 
-    def evolve(self, event_type: str, payload: dict[str, Any]) -> None:
+    def evolve(self, event_type: str, payload: dict[str, Any], source: str) -> None:
         """Change state for one fact; called only for facts that passed `check`."""
+        if event_type in self.required:
+            self.opened_by[event_type] = source
         self.changes[event_type](self, payload)
 
     def refold(self) -> None:
         """Rebuild the state from the facts that are not retracted."""
         self.reset()
+        self.opened_by = {}
         for fact in self.facts:
             if fact.event_type != "EventRetracted" and fact.event_id not in self.retracted:
-                self.evolve(fact.event_type, fact.payload)
+                self.evolve(fact.event_type, fact.payload, fact.source)
 
     # Commands -------------------------------------------------------------
     # A command takes the fact into the state and counts a new version; the
@@ -115,15 +128,27 @@ class LedgerAggregate(Aggregate):
     # reads back through this class's `Event` (see `UnitOfWork.accept`).
     def record(self, fact: Fact) -> None:
         """Check the fact against this aggregate's rules, then take it."""
+        needed = self.requires.get(fact.event_type)
+        if needed is not None:
+            self.check_same_source(needed, fact.source)
         self.rules[fact.event_type](self, fact.payload)
-        self.take(fact.event_id, fact.event_type, fact.payload)
+        self.take(fact.event_id, fact.event_type, fact.payload, fact.source)
         self._version += 1
+
+    def check_same_source(self, needed: str, source: str) -> None:
+        """Rule 5: the earlier event this one needs counts only if it came
+        from the same source (without it at all, the aggregate's own rule
+        says so). Under the shipped policy one agency emits both, so this
+        matters only with a policy that lets several emit them."""
+        opened_by = self.opened_by.get(needed)
+        if opened_by is not None and opened_by != source:
+            raise UnknownSubject(f"subject_id: no {needed} from source {source} for this subject")
 
     def retract(self, fact: Fact) -> None:
         target_id = fact.payload["retracted_event_id"]
         if target_id in self.retracted:
             raise AlreadyExists("payload.retracted_event_id: already retracted")
-        self.take(fact.event_id, fact.event_type, fact.payload)
+        self.take(fact.event_id, fact.event_type, fact.payload, fact.source)
         self._version += 1
 
 
@@ -187,6 +212,7 @@ def register(aggregate_class: type[LedgerAggregate]) -> type[LedgerAggregate]:
     for event_type in aggregate_class.event_types:
         AGGREGATE_FOR_EVENT_TYPE[event_type] = aggregate_class
     aggregate_class.topics = topics
+    aggregate_class.required = frozenset(aggregate_class.requires.values())
     every = (*aggregate_class.event_types, "EventRetracted")
     aggregate_class.rules = {t: getattr(aggregate_class, f"check_{t}", _nothing) for t in every}
     aggregate_class.changes = {t: getattr(aggregate_class, f"on_{t}", _nothing) for t in every}

@@ -25,6 +25,12 @@ class Grant(LedgerAggregate):
         "GrantTerminated",
         "StageEvaluationHeld",
     )
+    requires = {
+        "GrantAmended": "GrantAwarded",
+        "GrantFundsDisbursed": "GrantAwarded",
+        "GrantTerminated": "GrantAwarded",
+        "StageEvaluationHeld": "GrantAwarded",
+    }
 
     def reset(self) -> None:
         self.award: dict[str, Any] | None = None

@@ -12,6 +12,10 @@ from domain.errors import AlreadyExists, InconsistentAmounts, InvalidPeriod, Unk
 class Researcher(LedgerAggregate):
     kind = "researcher"
     event_types = ("ResearcherRegistered", "ResearcherPositionChanged", "ResearcherDeparted")
+    requires = {
+        "ResearcherPositionChanged": "ResearcherRegistered",
+        "ResearcherDeparted": "ResearcherRegistered",
+    }
 
     def reset(self) -> None:
         self.registered = False
@@ -82,6 +86,7 @@ class BudgetYear(LedgerAggregate):
 class AICenter(LedgerAggregate):
     kind = "ai_center"
     event_types = ("AICenterDesignated", "AIResearchersTrained")
+    requires = {"AIResearchersTrained": "AICenterDesignated"}
 
     def reset(self) -> None:
         self.designated = False
