@@ -142,7 +142,8 @@ class LedgerAggregate(Aggregate):
         matters only with a policy that lets several emit them."""
         opened_by = self.opened_by.get(needed)
         if opened_by is not None and opened_by != source:
-            raise UnknownSubject(f"subject_id: no {needed} from source {source} for this subject")
+            # Names the field, never a value (the contract's rule for messages).
+            raise UnknownSubject(f"subject_id: no {needed} from this source for this subject")
 
     def retract(self, fact: Fact) -> None:
         target_id = fact.payload["retracted_event_id"]

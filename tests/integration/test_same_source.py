@@ -47,7 +47,11 @@ def paid(subject: str, source: str, amount: int) -> dict:
 def test_another_sources_award_does_not_open_the_grant(ledger, shared):
     assert reasons(send(shared, award("G1", "NRF"))) == ["accepted"]
     before = history(ledger)
-    assert reasons(send(shared, paid("G1", "MSIT", 5))) == ["unknown_subject"]
+    (refused,) = send(shared, paid("G1", "MSIT", 5))
+    assert (refused.reason, refused.message) == (
+        "unknown_subject",
+        "subject_id: no GrantAwarded from this source for this subject",  # no value quoted
+    )
     assert history(ledger) == before
     # MSIT's refused 5 is no part of NRF's sum: 6 of 10 is within the award.
     assert reasons(send(shared, paid("G1", "NRF", 6))) == ["accepted"]
