@@ -234,8 +234,8 @@ def run_consume(args: argparse.Namespace) -> int:
     )
     tune_garbage_collector()
     started = time.monotonic()
+    seals = SealHook(ledger)
     try:
-        seals = SealHook(ledger)
         ingest = KafkaIngest(intake, settings, status, seals, SEAL_EVERY)
     except BrokerUnavailable as error:
         raise CommandError(str(error)) from None
