@@ -92,6 +92,11 @@ class Grant(LedgerAggregate):
 
     # State changes ------------------------------------------------------------
     def on_GrantAwarded(self, p: dict[str, Any]) -> None:
+        # A new award after a retracted one starts afresh: the facts recorded
+        # under the retracted award (its amendments, disbursements and
+        # termination, perhaps from another source) do not bind this one, as
+        # the projections count them (projections/README.md).
+        self.reset()
         self.award = p
         self.end_on = p["end_on"]
         self.annual_amount_krw = p["annual_amount_krw"]

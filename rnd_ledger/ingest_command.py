@@ -25,7 +25,7 @@ from rnd_ledger.bootstrap import open_ledger
 from rnd_ledger.errors import CommandError
 from rnd_ledger.output import status, table
 from rnd_ledger.process_exit import leave_to_the_os
-from store.url import DEFAULT_STORE, redact_password, store_url
+from store.url import redact_password, store_url
 
 PROGRESS_EVERY_SECONDS = 2.0
 WAITING = (
@@ -207,5 +207,6 @@ def print_summary(
     table(["outcome", "messages"], rows)
     print(f"Ledger position is now {position:,}.")
     if summary.rejected:  # the command to copy, for the store just written
-        store = "" if where == DEFAULT_STORE else f" --store {shlex.quote(where)}"
+        default = redact_password(store_url(None))  # what the command reads without --store
+        store = "" if where == default else f" --store {shlex.quote(where)}"
         print(f"See why with: rnd-ledger rejections{store}")

@@ -44,6 +44,21 @@ def test_ingest_prints_the_three_outcomes(sample_file, store_url, capsys):
     )
 
 
+def test_the_rejections_hint_names_the_store_unless_it_is_what_it_reads_anyway(
+    tmp_path, monkeypatch
+):
+    """Without --store the hint's command reads RND_LEDGER_STORE, else the
+    default file: it names the store whenever that is not the one written."""
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(b"not json\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("RND_LEDGER_STORE", "sqlite:///env.db")
+    done = run("ingest", str(bad), "--store", "sqlite:///rnd-ledger.db")
+    assert "See why with: rnd-ledger rejections --store sqlite:///rnd-ledger.db\n" in done.stdout
+    done = run("ingest", str(bad))  # into env.db, which the bare command reads too
+    assert "See why with: rnd-ledger rejections\n" in done.stdout
+
+
 def test_ingest_from_stdin_and_gzip(tmp_path, sqlite_url):
     messages = [event("FacultyCensusReported", f"U{i}") for i in range(3)]
     gz = tmp_path / "in.jsonl.gz"

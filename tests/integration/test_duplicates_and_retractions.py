@@ -52,6 +52,24 @@ def test_a_retracted_award_makes_the_grant_unknown_until_a_new_award(ledger, int
     assert reasons(send(intake, event("GrantFundsDisbursed", "G1"))) == ["accepted"]
 
 
+def test_a_new_award_after_a_retracted_one_starts_afresh(ledger, intake):
+    """What was recorded under the retracted award (a disbursement, a
+    termination) does not bind the new one, as the projections count it."""
+    first = event("GrantAwarded", "G1", payload_update={"annual_amount_krw": 10})
+    old_paid = event("GrantFundsDisbursed", "G1", payload_update={"amount_krw": 8})
+    ended = event("GrantTerminated", "G1", payload_update={"effective_on": "2026-06-30"})
+    send(intake, first, old_paid, ended)
+    again = event("GrantAwarded", "G1", payload_update={"annual_amount_krw": 10})
+    assert reasons(send(intake, retraction(first), again)) == ["accepted", "accepted"]
+    late = {"amount_krw": 5, "disbursed_on": "2026-09-01"}  # after the old termination
+    paid = [
+        event("GrantFundsDisbursed", "G1", payload_update=late),
+        event("GrantFundsDisbursed", "G1", payload_update={"amount_krw": 6}),  # 5 + 6 > 10
+        event("GrantTerminated", "G1"),
+    ]
+    assert reasons(send(intake, *paid)) == ["accepted", "over_disbursement", "accepted"]
+
+
 def test_a_retracted_termination_reopens_the_grant(ledger, intake):
     terminate = event("GrantTerminated", "G1", payload_update={"effective_on": "2026-06-30"})
     send(intake, event("GrantAwarded", "G1"), terminate)

@@ -93,10 +93,11 @@ def test_a_subject_id_names_one_subject_whoever_sends_it(ledger, shared):
 
 def test_after_the_award_is_retracted_another_source_may_award_the_grant(ledger, shared):
     first = award("G1", "NRF")
-    send(shared, first)
+    send(shared, first, paid("G1", "NRF", 8))
     assert reasons(send(shared, retraction(first), award("G1", "MSIT"))) == ["accepted"] * 2
     assert reasons(send(shared, paid("G1", "NRF", 1))) == ["unknown_subject"]
-    assert reasons(send(shared, paid("G1", "MSIT", 1))) == ["accepted"]
+    # NRF's 8 under its retracted award is no part of MSIT's 10.
+    assert reasons(send(shared, paid("G1", "MSIT", 10))) == ["accepted"]
 
 
 def test_replaying_the_history_keeps_each_awards_source(store_url, shared):
