@@ -79,7 +79,11 @@ def close_producer(producer: Any, timeout: float) -> None:
     try:
         producer.close(timeout=0)  # nothing left to flush: marks it closed
     except KafkaError:
-        pass
+        # The sender has not dropped the records yet (a broker that stopped
+        # answering keeps it waiting): closed all the same. Otherwise the
+        # producer's __del__ closes again at exit, flushing, and prints a
+        # KafkaTimeoutError traceback after the command's last line.
+        producer._closed = True
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ class Proxy:
     def __init__(self, port: int, target_port: int) -> None:
         self.port = port
         self.target = ("127.0.0.1", target_port)
+        self.silent = threading.Event()  # `silence()`: connections stay, nothing passes
         self.lock = threading.Lock()
         self.sockets: list[socket.socket] = []
         self.listener: socket.socket | None = None
@@ -23,6 +24,11 @@ class Proxy:
         listener.listen()
         self.listener = listener
         threading.Thread(target=self.accept, args=(listener,), daemon=True).start()
+
+    def silence(self) -> None:
+        """A broker that stops answering but keeps its connections (stopped
+        with SIGSTOP, say): nothing is forwarded any more, for good."""
+        self.silent.set()
 
     def cut(self) -> None:
         with self.lock:
@@ -51,11 +57,11 @@ class Proxy:
             for a, b in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self.pipe, args=(a, b), daemon=True).start()
 
-    @staticmethod
-    def pipe(source: socket.socket, sink: socket.socket) -> None:
+    def pipe(self, source: socket.socket, sink: socket.socket) -> None:
         try:
             while data := source.recv(65536):
-                sink.sendall(data)
+                if not self.silent.is_set():
+                    sink.sendall(data)
         except OSError:
             pass
         finally:

@@ -90,3 +90,21 @@ def test_a_send_cut_off_by_an_outage_fails_cleanly_and_closes(broker_behind_prox
     finally:
         close_producer(producer, 1.0)  # kafka-python's own close raises here
     assert network_threads() - before == set()
+
+
+def test_a_producer_given_up_on_a_silent_broker_stays_closed(broker_behind_proxy):
+    """A broker that stops answering (not a cut connection): closing with no
+    time to wait (a second Ctrl-C) gives the unacknowledged record up, and
+    the producer counts as closed: its __del__ at exit, which closes again
+    with a flush, printed a KafkaTimeoutError traceback after the command's
+    last line."""
+    broker, proxy = broker_behind_proxy
+    topic = new_topic(broker)
+    producer = KafkaProducer(bootstrap_servers=broker, acks="all", max_block_ms=2_000)
+    producer.send(topic, b"first").get(timeout=30)  # the topic's metadata is known
+    proxy.silence()
+    producer.send(topic, b"never acknowledged")
+    close_producer(producer, 0)
+    # What __del__ does at exit, with no time left: a closed producer returns;
+    # one that is not flushes, and raised KafkaTimeoutError.
+    producer.close(timeout=0)
