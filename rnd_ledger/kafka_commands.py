@@ -186,11 +186,14 @@ def topic_owners(pairs: Sequence[str], topics: Sequence[str]) -> dict[str, str]:
 
 @contextmanager
 def stop_on_signals(stop: Callable[[], None]) -> Iterator[None]:
-    """SIGINT/SIGTERM: finish the batch in hand and stop; a second SIGINT interrupts."""
+    """SIGINT/SIGTERM: finish the batch in hand and stop; a second SIGINT
+    interrupts (KeyboardInterrupt), also in a process that started with
+    SIGINT ignored (a background job of a script): restoring that setting
+    left no way to hurry a stop that waits for an absent broker."""
 
     def handle(signum: int, _frame: object) -> None:
         status(f"{signal.Signals(signum).name}: finishing the batch in hand, then stopping")
-        signal.signal(signal.SIGINT, previous[signal.SIGINT])
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         stop()
 
     previous = {s: signal.signal(s, handle) for s in (signal.SIGINT, signal.SIGTERM)}

@@ -13,8 +13,14 @@ from tests.kafka.test_recovery import start, wait_for_position
 pytestmark = pytest.mark.kafka
 
 
+def ignoring_sigint() -> None:
+    """How a script's background job starts: with SIGINT ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@pytest.mark.parametrize("inherited", ["default", "ignored"])
 def test_a_second_sigint_interrupts_at_once_while_the_broker_is_away(
-    broker_behind_proxy, sqlite_url
+    broker_behind_proxy, sqlite_url, inherited
 ):
     broker, proxy = broker_behind_proxy
     topic = new_topic(broker)
@@ -22,7 +28,8 @@ def test_a_second_sigint_interrupts_at_once_while_the_broker_is_away(
     produce(broker, topic, messages)
     group = f"g-{uuid.uuid4().hex[:8]}"
     dead = ("--dead-letter-topic", f"{topic}-dead", "--batch-size", "200")
-    process = start(broker, sqlite_url, topic, group, *dead)
+    setup = {"preexec_fn": ignoring_sigint} if inherited == "ignored" else {}
+    process = start(broker, sqlite_url, topic, group, *dead, **setup)
     wait_for_position(sqlite_url, 1_000, process)
     proxy.cut()  # a batch in hand: its dead letters wait for the broker
     time.sleep(2)

@@ -7,6 +7,7 @@ import subprocess
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 from kafka import KafkaConsumer, TopicPartition
@@ -27,13 +28,16 @@ from tests.kafka.helpers import (
 pytestmark = pytest.mark.kafka
 
 
-def start(broker: str, store: str, topic: str, group: str, *extra: str) -> subprocess.Popen:
+def start(
+    broker: str, store: str, topic: str, group: str, *extra: str, **popen: Any
+) -> subprocess.Popen:
     args = ["consume", "--bootstrap-servers", broker, "--topic", topic, "--group", group]
     return subprocess.Popen(
         cli(*args, "--store", store, *FAST_GROUP, *extra),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        **popen,
     )
 
 
