@@ -160,6 +160,14 @@ class KafkaIngest:
             if self.dead_letters:
                 self.dead_letters.close(0 if self.hurry else None)
 
+    @property
+    def busy_seconds(self) -> float | None:
+        """From the first message read to the last batch committed (None if
+        none was): the run less its wait for the group and its idle end."""
+        if self.first_record_at is None or self.last_commit_at is None:
+            return None
+        return self.last_commit_at - self.first_record_at
+
     def idle(self) -> bool:
         if self.settings.until_idle is None:
             return False

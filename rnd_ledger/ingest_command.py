@@ -128,9 +128,7 @@ def run(args: argparse.Namespace) -> int:
             status(f"{path}: {summary.total - before:,} messages read{skipped}")
         elapsed = time.monotonic() - started
         sealed = None if chain is None else chain.seal()
-    print_summary(summary, elapsed, redact_password(url), ledger.position())
-    if sealed:
-        print(f"Sealed {format_seal(*sealed)}")
+    print_summary(summary, elapsed, redact_password(url), ledger.position(), sealed=sealed)
     ledger.close()
     leave_to_the_os(ledger)  # its aggregate cache (rnd_ledger/process_exit.py)
     return 0
@@ -193,9 +191,15 @@ def tune_garbage_collector() -> None:
 
 
 def print_summary(
-    summary: Summary, elapsed: float, where: str, position: int, timed: str = ""
+    summary: Summary,
+    elapsed: float,
+    where: str,
+    position: int,
+    timed: str = "",
+    sealed: tuple[int, str] | None = None,
 ) -> None:
-    """`timed`: what `elapsed` spans, when it is not the whole command."""
+    """`timed`: what `elapsed` spans, when it is not the whole command;
+    `sealed`: the seal the run recorded last, printed for the auditor to keep."""
     rate = summary.total / elapsed if elapsed > 0 else 0.0
     print(
         f"Ingested {summary.total:,} messages into {where} in {elapsed:.1f} s "
@@ -210,3 +214,5 @@ def print_summary(
         default = redact_password(store_url(None))  # what the command reads without --store
         store = "" if where == default else f" --store {shlex.quote(where)}"
         print(f"See why with: rnd-ledger rejections{store}")
+    if sealed:
+        print(f"Sealed {format_seal(*sealed)}")

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from eventsourcing.persistence import PersistenceError
 
-from audit.seal import format_seal, record_seal
+from audit.seal import record_seal
 from consumers.intake import Intake
 from consumers.kafka_common import (
     CONNECT_TIMEOUT_SECONDS,
@@ -256,9 +256,7 @@ def run_consume(args: argparse.Namespace) -> int:
                 "committed batches are kept, re-run to resume"
             ) from None
     elapsed, timed = busy_time(ingest, time.monotonic() - started)
-    print_summary(summary, elapsed, redact_password(url), ledger.position(), timed)
-    if seals.last is not None:
-        print(f"Sealed {format_seal(*seals.last)}")
+    print_summary(summary, elapsed, redact_password(url), ledger.position(), timed, seals.last)
     return 1 if ingest.incomplete else 0
 
 
@@ -266,9 +264,9 @@ def busy_time(ingest: "KafkaIngest", total: float) -> tuple[float, str]:
     """The time from the first message read to the last batch committed, and
     so saying: the whole run also waited for the group and, with
     --until-idle, for the quiet that ends it, and its rate would count that."""
-    if ingest.first_record_at is None or ingest.last_commit_at is None:
+    busy = ingest.busy_seconds
+    if busy is None:
         return total, ""
-    busy = ingest.last_commit_at - ingest.first_record_at
     return busy, f", from the first message read to the last commit ({total:.1f} s in all)"
 
 
