@@ -114,9 +114,20 @@ def diagnose(rows: Sequence[Row], hex_ids: bool) -> tuple[Any, str]:
             return position, f"originator_version {version!r} is not a non-negative integer"
         if not isinstance(topic, str):
             return position, f"topic is {type(topic).__name__}, not text"
+        if not is_utf8(topic):
+            return position, "topic is not UTF-8 text"
         if not isinstance(state, bytes):
             return position, f"state is {type(state).__name__}, not bytes"
     return None, "unreadable record"
+
+
+def is_utf8(text: str) -> bool:
+    """False for text read with bytes that are not UTF-8 (`audit.rows.text_as_stored`)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def head_at(source: str | Ledger, position: int) -> str:

@@ -11,10 +11,10 @@ snapshot: each reader names its tables and its accepted facts as SQL
 """
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from eventsourcing.persistence import OperationalError
 
@@ -31,6 +31,7 @@ SQLITE_INDEX_TABLE = SQLiteLedgerRecorder.index_table
 POSTGRES_TABLE = f"{Ledger.name.lower()}_events"
 
 Page = list[tuple[Any, ...]]
+T = TypeVar("T")
 # What `facts_sql` selects: pos (position), oid (originator id), then these state fields.
 FIELDS = (("event_id", "eid"), ("subject_id", "sid"), ("source", "src"), ("event_type", "typ"))
 
@@ -56,6 +57,15 @@ def reading() -> Iterator[None]:
         raise OperationalError(error) from error
 
 
+UNDECODABLE = "Could not decode to UTF-8"  # sqlite3's error for text that is not UTF-8
+
+
+def text_as_stored(data: bytes) -> str:
+    """Text as SQLite holds it, bytes that are not UTF-8 kept as surrogates: the
+    chain's checks then name the record (`audit.chain.diagnose`)."""
+    return data.decode("utf-8", "surrogateescape")
+
+
 class SQLiteRows:
     hex_ids = True
     gaps_mean_deletion = True  # rowids are max+1: a rolled-back insert leaves no gap
@@ -76,9 +86,17 @@ class SQLiteRows:
             raise StoreError(f"cannot read the ledger in {path}: {error}") from None
 
     def max_position(self) -> int:
-        with reading():
-            query = f"SELECT MAX(rowid) FROM {SQLITE_TABLE}"
-            return self.connection.execute(query).fetchone()[0] or 0
+        query = f"SELECT MAX(rowid) FROM {SQLITE_TABLE}"
+        return self.fetch_one(query)[0] or 0
+
+    def undecodable(self, error: sqlite3.Error) -> bool:
+        """Whether `error` is text that is not UTF-8 (the ledger writes none: it
+        was edited in the file); if so, text is read as stored from now on, so
+        that a retried read reaches the record instead of stopping there."""
+        if UNDECODABLE not in str(error) or self.connection.text_factory is text_as_stored:
+            return False
+        self.connection.text_factory = text_as_stored
+        return True
 
     def pages(self, after: int, stop: int) -> Iterator[Page]:
         """Rows (position, id, version, topic, state) with after < position ≤ stop."""
@@ -89,12 +107,18 @@ class SQLiteRows:
         # One query read in small pages: 20% faster than 50,000-row pages or
         # one query per page on a 300,000-record store.
         with reading():
-            cursor = self.connection.execute(query, (after, stop))
-            try:
-                while page := cursor.fetchmany(PAGE):
-                    yield page
-            finally:
-                cursor.close()
+            while True:
+                cursor = self.connection.execute(query, (after, stop))
+                try:
+                    while page := cursor.fetchmany(PAGE):
+                        after = page[-1][0]
+                        yield page
+                    return
+                except sqlite3.OperationalError as error:
+                    if not self.undecodable(error):
+                        raise
+                finally:
+                    cursor.close()
 
     def of_topic(
         self, topic: str, stop: int, last: bool = False, after: int = 0
@@ -105,8 +129,7 @@ class SQLiteRows:
             f"SELECT rowid, state FROM {SQLITE_TABLE} WHERE topic = ? AND rowid > ? AND rowid <= ? "
         )
         query += "ORDER BY rowid DESC LIMIT 1" if last else "ORDER BY rowid"
-        with reading():
-            return self.connection.execute(query, (topic, after, stop)).fetchall()
+        return self.read(lambda: self.connection.execute(query, (topic, after, stop)).fetchall())
 
     def facts_sql(self, topics: list[str]) -> str:
         """The facts of `topics` as rows: pos, oid and the state's FIELDS
@@ -122,8 +145,17 @@ class SQLiteRows:
         )
 
     def fetch_one(self, query: str) -> tuple[Any, ...]:
+        return self.read(lambda: self.connection.execute(query).fetchone())
+
+    def read(self, query: Callable[[], T]) -> T:
+        """Run `query`, again if it met text that is not UTF-8 (`undecodable`)."""
         with reading():
-            return self.connection.execute(query).fetchone()
+            try:
+                return query()
+            except sqlite3.OperationalError as error:
+                if not self.undecodable(error):
+                    raise
+                return query()
 
     def close(self) -> None:
         self.connection.close()

@@ -192,6 +192,33 @@ def test_malformed_row_stops_the_chain_with_its_position(sqlite_url, value, prob
     assert "seal 2 at position 10 covering positions 1-9: not checked" in result.failures[1].message
 
 
+@pytest.mark.parametrize(
+    ("column", "problem"),
+    [("topic", "topic is not UTF-8 text"), ("originator_id", "originator_id '\\udcff'")],
+)
+def test_text_that_is_not_utf8_is_named_as_tampering(sqlite_url, column, problem, request):
+    """Only an edit of the file puts such text there; sqlite3 cannot decode it,
+    which must not read as a disk failure (exit 2) or stop the scan."""
+    ledger = open_ledger(sqlite_url)
+    request.addfinalizer(ledger.close)
+    build_sealed(ledger, Intake(ledger, load_policy()))
+    execute(sqlite_url, f"UPDATE {{t}} SET {column} = CAST(x'ff' AS TEXT) WHERE {{pos}} = 7")
+    result = check(sqlite_url)
+    assert result.failures[0].message.startswith("FAILED at position 7: ")
+    assert problem in result.failures[0].message
+    assert "seal 2 at position 10 covering positions 1-9: not checked" in result.failures[1].message
+
+
+def test_index_text_that_is_not_utf8_is_a_wrong_index_row(sqlite_url, request):
+    ledger = open_ledger(sqlite_url)
+    request.addfinalizer(ledger.close)
+    build_sealed(ledger, Intake(ledger, load_policy()))
+    first = "(SELECT MIN(event_id) FROM {i})"
+    execute(sqlite_url, f"UPDATE {{i}} SET source = CAST(x'ff' AS TEXT) WHERE event_id = {first}")
+    messages = [failure.message for failure in check(sqlite_url).failures]
+    assert len(messages) == 1 and "the duplicate index has a wrong row" in messages[0]
+
+
 def test_postgres_gap_from_a_rolled_back_write_is_not_an_error(postgres_url):
     ledger = open_ledger(postgres_url)
     try:
