@@ -99,6 +99,19 @@ def finding(indicator: str) -> Callable[[Model, int], Roles]:
     return lineage
 
 
+def census_missing(m: Model, year: int) -> Roles:
+    """The grants active in Y (award, and what set their end) and the
+    researcher's registration and state in Y, which names the institution."""
+    rows = quality.census_missing(m).filter(pl.col("year") == year)
+    return pl.concat(
+        [
+            grant_events(m, rows, "value"),
+            ids(rows, "reg_event_id", "value"),
+            ids(rows, "state_event_id", "value"),
+        ]
+    )
+
+
 def stage(m: Model, year: int) -> Roles:
     held = m.eff["StageEvaluationHeld"].filter(
         (year_of("held_on") == year)
@@ -165,6 +178,7 @@ LINEAGE: dict[str, Callable[[Model, int], Roles]] = {
     },
     "institutes.special_hires": simple(_eff("SpecialHiringCompleted"), _year("year")),
     **{indicator: finding(indicator) for indicator in quality.FINDINGS},
+    "dq.census_missing": census_missing,
 }
 
 

@@ -33,12 +33,7 @@ def detail(m: Model) -> dict[str, pl.DataFrame]:
     unknown = m.grant_years.join(m.registrations, on="researcher_id", how="anti").select(
         "year", unit="grant_id", event_id="award_event_id"
     )
-    census_keys = m.census.select(institution_id="subject_id", year="year")
-    missing = (
-        m.grant_years.join(m.researcher_years, on=["researcher_id", "year"], how="inner")
-        .join(census_keys, on=["institution_id", "year"], how="anti")
-        .select("year", unit="institution_id", event_id="award_event_id")
-    )
+    missing = census_missing(m).select("year", unit="institution_id", event_id="award_event_id")
     frames = {
         "compliance.non_integrated_evaluations": evaluations,
         "compliance.bonus_before_scheme": bonuses,
@@ -46,6 +41,16 @@ def detail(m: Model) -> dict[str, pl.DataFrame]:
         "dq.census_missing": missing,
     }
     return {key: frame.cast(DETAIL) for key, frame in frames.items()}  # type: ignore[arg-type]
+
+
+def census_missing(m: Model) -> pl.DataFrame:
+    """Active grants (per year) whose researcher's institution that year sent
+    no census: the grant-year and researcher-year columns (lineage lists the
+    events of both, as the finding needs them all)."""
+    census_keys = m.census.select(institution_id="subject_id", year="year")
+    return m.grant_years.join(m.researcher_years, on=["researcher_id", "year"], how="inner").join(
+        census_keys, on=["institution_id", "year"], how="anti"
+    )
 
 
 def indicators(m: Model, details: dict[str, pl.DataFrame]) -> list[pl.DataFrame]:

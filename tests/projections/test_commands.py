@@ -50,6 +50,20 @@ def test_table_leads_with_targets_and_status(cli):
     assert "institutes.personnel_cost_coverage" in out and "on_track" in out
 
 
+def test_lineage_of_census_missing_names_the_researchers_institution(cli, scenario_batches):
+    """The finding joins each active grant to its researcher's institution that
+    year: the registration (or position change) naming it is listed too."""
+    code, out, _ = cli("lineage", "dq.census_missing", "--year", "2028", "--format", "json")
+    shown = json.loads(out)
+    listed = {e["event_id"] for e in shown["events"]}
+    messages = {m["event_id"]: m for batch in scenario_batches for m in batch}
+    awards = [messages[e] for e in listed if messages[e]["event_type"] == "GrantAwarded"]
+    assert code == 0 and shown["value"] == 2 and len(awards) == 4
+    for award in awards:
+        researcher = award["payload"]["researcher_id"]
+        assert listed & event_ids(scenario_batches, "ResearcherRegistered", researcher)
+
+
 @pytest.mark.parametrize(
     "argv, message",
     [
