@@ -112,6 +112,13 @@ def census_missing(m: Model, year: int) -> Roles:
     )
 
 
+def grants_unknown(m: Model, year: int) -> Roles:
+    """The grants active in Y without a registered researcher: their awards and
+    what set their end (which makes them active in Y)."""
+    rows = quality.detail(m)["dq.grants_unknown_researcher"].filter(pl.col("year") == year)
+    return grant_events(m, rows.select(grant_id="unit"), "value")
+
+
 def stage(m: Model, year: int) -> Roles:
     held = m.eff["StageEvaluationHeld"].filter(
         (year_of("held_on") == year)
@@ -179,6 +186,7 @@ LINEAGE: dict[str, Callable[[Model, int], Roles]] = {
     "institutes.special_hires": simple(_eff("SpecialHiringCompleted"), _year("year")),
     **{indicator: finding(indicator) for indicator in quality.FINDINGS},
     "dq.census_missing": census_missing,
+    "dq.grants_unknown_researcher": grants_unknown,
 }
 
 

@@ -5,6 +5,8 @@ import json
 import pytest
 
 from rnd_ledger.cli import main
+from tests.builders import event
+from tests.projections.conftest import fill
 
 
 @pytest.fixture
@@ -62,6 +64,28 @@ def test_lineage_of_census_missing_names_the_researchers_institution(cli, scenar
     for award in awards:
         researcher = award["payload"]["researcher_id"]
         assert listed & event_ids(scenario_batches, "ResearcherRegistered", researcher)
+
+
+def test_lineage_of_a_grant_finding_lists_what_made_the_grant_active(store_url, tmp_path, capsys):
+    """Alone, the award (ending 2025) makes no grant active in 2026: the
+    amendment extending it is part of the value's lineage."""
+    payload = {
+        "researcher_id": "R-UNKNOWN",
+        "institution_id": "U1",
+        "program": "mid_career",
+        "field": "engineering",
+        "start_on": "2025-01-01",
+        "end_on": "2025-12-31",
+        "annual_amount_krw": 100,
+    }
+    award = event("GrantAwarded", "G1", payload=payload)
+    longer = event("GrantAmended", "G1", payload={"end_on": "2026-12-31", "reason": "extended"})
+    fill(store_url, [[award, longer]])
+    argv = ["lineage", "dq.grants_unknown_researcher", "--year", "2026", "--format", "json"]
+    code = main([*argv, "--store", store_url, "--checkpoint-dir", str(tmp_path / "ck")])
+    shown = json.loads(capsys.readouterr().out)
+    assert code == 0 and shown["value"] == 1
+    assert [e["event_id"] for e in shown["events"]] == [award["event_id"], longer["event_id"]]
 
 
 @pytest.mark.parametrize(
