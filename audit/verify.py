@@ -61,6 +61,21 @@ def checks_for(seals: Sequence[SealRecord], expects: Sequence[tuple[int, str]]) 
 def verify(
     rows: Rows, expects: Sequence[tuple[int, str]] = (), progress: Progress | None = None
 ) -> Result:
+    result = verify_chain(rows, expects, progress)
+    # Then what the chain does not cover, after the chain's own failures: the
+    # first line still names the first seal that fails (cli.md).
+    check_before_first(rows, result)
+    for finding in check_index(rows):
+        at = result.last_position + 1 if finding.position is None else finding.position
+        result.failures.append(Failure(at, finding.message))
+    return result
+
+
+def verify_chain(
+    rows: Rows, expects: Sequence[tuple[int, str]] = (), progress: Progress | None = None
+) -> Result:
+    """The chain over the whole history against every stored seal and `expects`;
+    `result.head` is the head over every record (what `seal` records)."""
     result = Result(last_position=rows.max_position(), expected=len(expects))
     seals: list[SealRecord] = []
     for stored_at, state in rows.of_topic(SEAL_TOPIC, result.last_position):
@@ -73,12 +88,6 @@ def verify(
     heads, scanned_to = chain_heads(rows, result, sorted({c.position for c in checks}), progress)
     judge(checks, heads, scanned_to, result)
     result.failures.sort(key=lambda f: f.position)
-    # Then what the chain does not cover, after the chain's own failures: the
-    # first line still names the first seal that fails (cli.md).
-    check_before_first(rows, result)
-    for finding in check_index(rows):
-        at = result.last_position + 1 if finding.position is None else finding.position
-        result.failures.append(Failure(at, finding.message))
     return result
 
 
@@ -159,9 +168,12 @@ def note_gaps(page: Sequence, previous: int, deletion: bool, result: Result) -> 
 
 
 def judge(checks: list[Check], heads: dict[int, bytes], scanned_to: int, result: Result) -> None:
-    good = sorted(
-        c.position for c in checks if c.position in heads and heads[c.position].hex() == c.head
-    )
+    agreeing = [c for c in checks if c.position in heads and heads[c.position].hex() == c.head]
+    good = sorted(c.position for c in agreeing)
+    # An auditor's --expect is trusted where a stored seal is not: whoever
+    # rewrote the records could rewrite the seals stored beside them.
+    trusted = sorted(c.position for c in agreeing if c.stored_at is None)
+    stored_good = [c.position for c in agreeing if c.stored_at is not None]
     for check in checks:
         covers = f"covering positions 1-{check.position}" if check.position else "covering nothing"
         if check.stored_at is not None and check.position >= check.stored_at:
@@ -173,7 +185,8 @@ def judge(checks: list[Check], heads: dict[int, bytes], scanned_to: int, result:
         elif check.position not in heads:
             problem = f"not checked: the chain breaks at position {scanned_to + 1}"
         elif heads[check.position].hex() != check.head:
-            earlier = [p for p in good if p < check.position]
+            expected = check.stored_at is None
+            earlier = [p for p in (trusted if expected else good) if p < check.position]
             since = earlier[-1] + 1 if earlier else 1
             problem = "chain head differs"
             if since > 1:
@@ -181,6 +194,11 @@ def judge(checks: list[Check], heads: dict[int, bytes], scanned_to: int, result:
                     f" (the last verified head covers 1-{since - 1}: a record at "
                     f"positions {since}-{check.position} was changed, inserted, deleted or "
                     "moved, or this seal was rewritten)"
+                )
+            if expected and any(p >= check.position for p in stored_good):
+                problem += (
+                    "; the stored seals agree with the records, so both were rewritten: "
+                    "an earlier head you kept (--expect) narrows down where"
                 )
         else:
             continue

@@ -4,10 +4,9 @@ import argparse
 import time
 from pathlib import Path
 
-from audit.chain import MalformedRecord
 from audit.rows import open_rows
-from audit.seal import format_seal, parse_seal, record_seal
-from audit.verify import Progress, Result, verify
+from audit.seal import format_seal, parse_seal, store_seal
+from audit.verify import Progress, Result, verify, verify_chain
 from rnd_ledger.arguments import add_store
 from rnd_ledger.bootstrap import open_existing_ledger
 from rnd_ledger.errors import CommandError
@@ -23,9 +22,11 @@ def register(commands: argparse._SubParsersAction) -> None:
         "seal",
         help="record a seal (position N and the hash-chain head) and print N:HEX",
         description="Compute the SHA-256 hash-chain head over every stored record at positions "
-        "≤ N (N = the newest position), record it in the ledger as a seal (stored at a "
-        "position after N) and print it as N:HEX. Keep it outside the database to check "
-        "later with verify --expect. Records others write meanwhile are not covered.",
+        "≤ N (N = the newest position), from the first record on, record it in the ledger as "
+        "a seal (stored at a position after N) and print it as N:HEX. Keep it outside the "
+        "database to check later with verify --expect. Records others write meanwhile are "
+        "not covered. Exit 1, sealing nothing, if the history does not agree with the seals "
+        "already stored.",
     )
     add_store(seal)
     seal.set_defaults(handler=run_seal)
@@ -57,12 +58,25 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run_seal(args: argparse.Namespace) -> int:
+    """The head over every record, computed from the first (not continued from
+    the newest stored seal, as ingest and consume do for speed): a seal an
+    auditor asks for must not vouch for history altered under an earlier one."""
     ledger = open_existing_ledger(store_url(args.store))
     try:
-        position, head = record_seal(ledger)
-    except MalformedRecord as error:
-        print(f"seal: not sealed: the chain breaks at {error}; see rnd-ledger verify")
-        return 1
+        rows = open_rows(ledger)
+        try:
+            chain = verify_chain(rows, progress=progress_printer("seal"))
+        finally:
+            rows.close()
+        if not chain.ok:
+            for failure in chain.failures[:10]:
+                print(f"seal: {failure.message}")
+            print(
+                "seal: not sealed: the stored history does not agree with its seals or cannot "
+                "be chained; see rnd-ledger verify"
+            )
+            return 1
+        position, head = store_seal(ledger, chain.last_position, chain.head)
     finally:
         ledger.close()
     print(format_seal(position, head))
@@ -144,7 +158,7 @@ def counted(number: int, noun: str) -> str:
     return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
-def progress_printer() -> Progress:
+def progress_printer(command: str = "verify") -> Progress:
     """A stderr progress line every couple of seconds on long runs."""
     every = PROGRESS_EVERY_SECONDS
     started = last = time.monotonic()
@@ -156,6 +170,6 @@ def progress_printer() -> Progress:
             last = now
             share = 100 * position / total if total else 100.0
             rate = position / max(now - started, 1e-9)
-            status(f"verify: position {position:,} of {total:,} ({share:.0f}%), {rate:,.0f}/s")
+            status(f"{command}: position {position:,} of {total:,} ({share:.0f}%), {rate:,.0f}/s")
 
     return report

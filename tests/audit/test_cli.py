@@ -102,9 +102,22 @@ def test_seal_refuses_a_broken_chain(tmp_path, sqlite_url, capsys):
     execute(sqlite_url, "UPDATE {t} SET originator_id = 'nope' WHERE {pos} = 2")
     capsys.readouterr()
     assert main(["seal", "--store", sqlite_url]) == 1
-    assert capsys.readouterr().out.startswith(
-        "seal: not sealed: the chain breaks at position 2: originator_id 'nope'"
-    )
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("seal: FAILED at position 2: originator_id 'nope'")
+    assert out[-1].startswith("seal: not sealed: the stored history does not agree")
+
+
+def test_seal_refuses_history_changed_under_a_stored_seal(ingested, capsys):
+    """Continuing from the stored seal would vouch for the changed record."""
+    store_url, _ = ingested
+    state = fetch_state(store_url, 2).replace(b'"R1"', b'"R9"')
+    execute(store_url, "UPDATE {t} SET state = {p} WHERE {pos} = 2", (state,))
+    capsys.readouterr()
+    assert main(["seal", "--store", store_url]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("seal: FAILED seal 1 at position 4 covering positions 1-3")
+    assert main(["verify", "--store", store_url, "--no-checkpoint"]) == 1  # nothing was sealed
+    assert "1 seal and 0 expected seals checked" in capsys.readouterr().out
 
 
 def test_verify_without_any_seal_says_so(tmp_path, sqlite_url, capsys):

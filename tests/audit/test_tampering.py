@@ -122,7 +122,16 @@ def test_rewritten_history_with_rewritten_seals_is_caught_only_by_expect(store_u
     assert check(store_url).ok, "a consistent rewrite cannot be caught from inside"
     n, head = sealed[0]
     message = first_failure(check(store_url, expects=[(n, head)]))
-    assert message == f"FAILED --expect {n}:{head[:12]}… covering positions 1-5: chain head differs"
+    assert message == (
+        f"FAILED --expect {n}:{head[:12]}… covering positions 1-5: chain head differs; "
+        "the stored seals agree with the records, so both were rewritten: "
+        "an earlier head you kept (--expect) narrows down where"
+    )
+    # The forged seals must not place the change after themselves.
+    last, last_head = sealed[1]
+    message = first_failure(check(store_url, expects=[(last, last_head)]))
+    assert "covering positions 1-9: chain head differs; the stored seals agree" in message
+    assert "the last verified head" not in message
 
 
 def test_deleted_last_event_is_caught_only_by_expect(store_url, sealed):
