@@ -198,7 +198,8 @@ def ingest_from(
             for batch, outcomes in PipelinedIntake(intake).run(screened):
                 summary.add(outcomes)
                 if on_progress:
-                    on_progress(Progress(label, batch[-1].origin["line"], position(handle), size))
+                    end = batch.end if isinstance(batch, LineBatch) else position(handle)
+                    on_progress(Progress(label, batch[-1].origin["line"], end, size))
         except (OSError, EOFError) as error:
             kept = recorded_line(intake.ledger, name)
             where = f" (lines 1-{kept:,} are recorded; a re-run resumes after them)" if kept else ""
@@ -213,18 +214,28 @@ def position_after(name: str | None, batch: list[Message], recorded: int) -> lis
     return [Tracking(name, last)] if name and last > recorded else []
 
 
+class LineBatch(list[Message]):
+    """A batch of lines, and how far into the file its last line ends: progress
+    is reported once a batch is committed, by when the reader (and the
+    screening worker) are a batch or two further on."""
+
+    end = 0
+
+
 def read_batches(
     handle: BinaryIO, resume: int, label: str, required_source: str | None, size: int
-) -> Iterator[list[Message]]:
-    batch: list[Message] = []
+) -> Iterator[LineBatch]:
+    batch = LineBatch()
     batch_bytes = 0
     for number, line in numbered_lines(handle, resume):
         batch.append(Message(line, {"file": label, "line": number}, required_source))
         batch_bytes += len(line)
         if len(batch) >= size or batch_bytes >= BATCH_BYTES:
+            batch.end = position(handle)
             yield batch
-            batch, batch_bytes = [], 0
+            batch, batch_bytes = LineBatch(), 0
     if batch:
+        batch.end = position(handle)
         yield batch
 
 

@@ -140,6 +140,10 @@ def test_a_large_file_is_written_in_several_batches(tmp_path, ledger, intake, mo
     ingest_file(intake, str(path), Summary(), on_progress=seen.append)
     assert len(seen) == 6  # one report per batch of 7 lines, the last one partial
     assert ledger.resume_point(input_name(str(path))) == 40
+    # Each report names the bytes through its batch's last line, not how far
+    # the reader (ahead by a batch or two) has got.
+    ends = [len(b"".join(path.read_bytes().splitlines(keepends=True)[:n])) for n in (7, 14, 40)]
+    assert [p.bytes_read for p in seen[:2]] + [seen[-1].bytes_read] == ends
 
 
 def test_missing_or_broken_files_say_which(tmp_path, intake):
