@@ -43,10 +43,24 @@ def open_ledger(url: str, create: bool = True) -> Ledger:
             ):
                 time.sleep(0.2 * attempt)
                 continue
-            raise StoreError(
-                f"cannot open store {redact_password(url)}: {first_line(error)}"
-            ) from None
+            raise cannot_open(redact_password(url), error) from None
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+NEXT_STEPS = (  # (what the driver says, what to do), for the common PostgreSQL failures
+    ("Connection refused", "is PostgreSQL running and listening at that host and port?"),
+    ("timeout expired", "is the host reachable (network, firewall)?"),
+    ('role "', "name an existing user in --store"),
+    ("does not exist", "create the database (createdb NAME) or name an existing one in --store"),
+    ("authentication failed", "check the user and password in --store"),
+)
+
+
+def cannot_open(shown: str, error: BaseException) -> StoreError:
+    """One line: which store, the driver's reason, and what to try."""
+    reason = first_line(error)
+    hint = next((step for cause, step in NEXT_STEPS if cause in reason), None)
+    return StoreError(f"cannot open store {shown}: {reason}" + (f"; {hint}" if hint else ""))
 
 
 def open_existing_ledger(url: str) -> Ledger:
@@ -72,7 +86,7 @@ def require_ledger(url: str) -> None:
                 table = f"{env['POSTGRES_SCHEMA']}.{POSTGRES_TABLE}"
                 found = connection.execute("SELECT to_regclass(%s)", (table,)).fetchone()
         except driver_errors() as error:
-            raise StoreError(f"cannot open store {shown}: {first_line(error)}") from None
+            raise cannot_open(shown, error) from None
         if found is None or found[0] is None:
             raise StoreError(
                 f"no ledger in {shown}: check --store (and ?schema=), or ingest events first"

@@ -100,6 +100,10 @@ def environment_for(url: str) -> dict[str, str]:
             "POSTGRES_LOCK_TIMEOUT": "60",
             "PROCESS_RECORDER_TOPIC": POSTGRES_RECORDER_TOPIC,
         }
+    if not parts.scheme:  # a bare path: what was meant is plain
+        raise StoreError(
+            f"store {url!r} is a path, not a URL: for a SQLite file write sqlite:///{url}"
+        )
     raise StoreError(
         f"unknown store URL scheme {parts.scheme!r} in {redact_password(url)!r}: "
         "use sqlite:///path.db or postgresql://user:password@host:port/dbname"

@@ -128,8 +128,15 @@ def test_export_then_ingest_gives_the_same_history(sample_file, tmp_path, sqlite
     [
         (["ingest", "missing.jsonl", "--store", "sqlite:///x.db"], "cannot read missing.jsonl"),
         (["ingest", "x", "--store", "mysql://h/db"], "unknown store URL scheme 'mysql'"),
+        (
+            ["ingest", "x", "--store", "my.db"],
+            "is a path, not a URL: for a SQLite file write sqlite:///my.db",
+        ),
         (["ingest", "x", "--store", "sqlite:///no/such/dir/x.db"], "does not exist"),
-        (["ingest", "x", "--store", "postgresql://postgres@127.0.0.1:1/test"], "cannot open store"),
+        (
+            ["ingest", "x", "--store", "postgresql://postgres@127.0.0.1:1/test"],
+            "Connection refused; is PostgreSQL running and listening at that host and port?",
+        ),
         (
             ["ingest", "x", "--store", "sqlite:///x.db", "--policy", "nope.toml"],
             "cannot read policy",

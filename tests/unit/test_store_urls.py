@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from eventsourcing.utils import get_topic
 
+from rnd_ledger.bootstrap import cannot_open
 from store.postgres_recorder import PostgresLedgerRecorder
 from store.url import POSTGRES_RECORDER_TOPIC, StoreError, environment_for
 from tests.builders import grants_file
@@ -64,3 +65,22 @@ def test_postgres_urls_that_could_not_work_as_meant_are_refused(url: str, messag
 def test_a_plain_lower_case_schema_is_taken() -> None:
     env = environment_for("postgresql://u@h:6543/db?schema=ledger_2026")
     assert (env["POSTGRES_SCHEMA"], env["POSTGRES_PORT"]) == ("ledger_2026", "6543")
+
+
+@pytest.mark.parametrize(
+    ("reason", "next_step"),
+    [
+        ("port 1 failed: Connection refused", "is PostgreSQL running"),
+        ('FATAL:  database "x" does not exist', "create the database (createdb NAME)"),
+        ('FATAL:  role "nobody" does not exist', "name an existing user in --store"),
+        ('FATAL:  password authentication failed for user "u"', "check the user and password"),
+    ],
+)
+def test_a_store_that_cannot_be_opened_says_what_to_try(reason, next_step):
+    message = str(cannot_open("postgresql://u@h/x", OSError(reason)))
+    assert message.startswith(f"cannot open store postgresql://u@h/x: {reason}; {next_step}")
+
+
+def test_a_bare_path_is_refused_with_the_url_to_write():
+    with pytest.raises(StoreError, match=r"is a path, not a URL: .* write sqlite:///data/l\.db$"):
+        environment_for("data/l.db")
