@@ -68,7 +68,8 @@ def format_money(krw: float | int | None, lang: str) -> str:
     """KRW in 억원/조원 (ko) or KRW billions (en).
 
     ko: 1조원 and more as '35.3조원', below as '1,234억원' (one decimal under 10억).
-    en: 'KRW 35,300 bn', one decimal under 100 bn, two under 1 bn.
+    en: 'KRW 35,300 bn', one decimal under 100 bn, two under 1 bn; nothing
+    at all as 'KRW 0 bn' (as ko's '0억원'), not 'KRW 0.00 bn'.
     """
     check_lang(lang)
     if krw is None:
@@ -79,7 +80,7 @@ def format_money(krw: float | int | None, lang: str) -> str:
         digits = 1 if abs(krw) < 10 * EOK and krw % EOK else 0
         return f"{format_number(krw / EOK, digits)}억원"
     billions = krw / BILLION
-    digits = 0 if abs(billions) >= 100 else 1 if abs(billions) >= 1 else 2
+    digits = 0 if abs(billions) >= 100 or not krw else 1 if abs(billions) >= 1 else 2
     return f"KRW {format_number(billions, digits)} bn"
 
 

@@ -81,6 +81,7 @@ def test_format_points(fraction, lang, expected):
         (4_000_000_000, "en", "KRW 4.0 bn"),
         (120_000_000_000, "en", "KRW 120 bn"),
         (550_000_000, "en", "KRW 0.55 bn"),
+        (0, "en", "KRW 0 bn"),
         (None, "en", "—"),
     ],
 )
