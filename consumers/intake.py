@@ -11,6 +11,7 @@ from typing import Any, Literal, NamedTuple
 
 from eventsourcing.persistence import Tracking
 
+from consumers.conflicts import RETRY_SECONDS, WriterContention, attempts
 from contract.policy import AuthorizationPolicy
 from contract.screen import ENVELOPE_FIELDS, Screened, screen
 from contract.validation import ContractViolation
@@ -18,7 +19,6 @@ from domain.errors import RuleViolation
 from domain.facts import Fact
 from domain.ledger import ConcurrentWrite, Ledger, UnitOfWork, subject_key
 
-MAX_ATTEMPTS = 5
 RETRACTION = "EventRetracted"  # kept on the retracted event's aggregate, found at accept
 
 
@@ -89,7 +89,7 @@ class Intake:
         process); otherwise they run here.
         """
         screened = screened if screened is not None else [screen(m.raw) for m in messages]
-        for attempt in range(1, MAX_ATTEMPTS + 1):
+        for _ in attempts():
             unit = self.ledger.begin()
             outcomes = self.decide_all(unit, messages, screened)
             try:
@@ -101,11 +101,9 @@ class Intake:
                     # COMMIT and the store's retry found the rows), or another
                     # run of the same input recorded the batch. Nothing to write.
                     return outcomes
-                if attempt == MAX_ATTEMPTS:
-                    raise
                 continue
             return outcomes
-        raise AssertionError("unreachable")  # pragma: no cover
+        raise WriterContention(RETRY_SECONDS)
 
     def recorded(self, trackings: list[Tracking]) -> bool:
         return bool(trackings) and all(

@@ -27,6 +27,7 @@ from eventsourcing.persistence import PersistenceError
 from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaError
 
+from consumers.conflicts import RETRY_SECONDS, WriterContention, attempts
 from consumers.dead_letters import DeadLetters, Interrupted
 from consumers.intake import Intake, Outcome, Summary
 from consumers.kafka_batch import Batch, InFlight, Pending, raws, skipped, tracking_name
@@ -37,7 +38,6 @@ from consumers.pipeline import WriteAhead
 from consumers.screening import AheadScreener
 from domain.ledger import ConcurrentWrite
 
-MAX_ATTEMPTS = 5
 POLL_MS = 200
 JOIN_GRACE_SECONDS = 30.0  # --until-idle: how long to wait for a first assignment
 
@@ -265,7 +265,7 @@ class KafkaIngest:
         if screened is None:
             screened = self.screener.result(None, raws(held))
         forwarded = set() if forwarded is None else forwarded
-        for attempt in range(1, MAX_ATTEMPTS + 1):
+        for attempt in attempts():
             floor = self.recorded(held)
             for text in skipped(held, floor):
                 self.log(text)
@@ -284,9 +284,10 @@ class KafkaIngest:
                 unit.commit(batch.trackings)
                 break
             except ConcurrentWrite:
-                if attempt == MAX_ATTEMPTS:
-                    raise
-                self.log(f"batch conflicted with another writer (attempt {attempt}); retrying")
+                if attempt & (attempt - 1) == 0:  # attempts 1, 2, 4, 8…: a line, not a flood
+                    self.log(f"batch conflicted with another writer (attempt {attempt}); retrying")
+        else:
+            raise WriterContention(RETRY_SECONDS)
         self.account(batch, floor, outcomes)
 
     def apply_ahead(

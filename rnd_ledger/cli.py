@@ -13,6 +13,7 @@ from typing import NoReturn
 
 from eventsourcing.persistence import PersistenceError
 
+from consumers.conflicts import WriterContention
 from consumers.files import InputError
 from contract.policy import PolicyError
 from domain.history import UnreadableRecord
@@ -93,7 +94,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = int(args.handler(args))
         sys.stdout.flush()  # a full disk or closed pipe shows here, not at exit
         return code
-    except (StoreError, PolicyError, InputError, CommandError, UnreadableRecord) as error:
+    except (
+        StoreError,
+        PolicyError,
+        InputError,
+        CommandError,
+        UnreadableRecord,
+        WriterContention,
+    ) as error:
         print(f"rnd-ledger: {error}", file=sys.stderr)
         return 2
     except PersistenceError as error:  # e.g. disk full, or the database went away mid-run

@@ -11,9 +11,9 @@ from audit.verify import verify
 from consumers.intake import Intake
 from contract.policy import load_policy
 from domain.history import accepted_facts
-from domain.ledger import Ledger
+from domain.ledger import ConcurrentWrite, Ledger, UnitOfWork
 from rnd_ledger.bootstrap import open_ledger
-from tests.builders import event, line
+from tests.builders import event, jsonl, line
 from tests.conftest import as_messages
 from tests.integration.helpers import reasons, rejection_count, send
 
@@ -97,3 +97,45 @@ def test_a_batch_decided_again_keeps_nothing_of_its_first_write(store_url, ledge
         assert verify(rows).failures == []  # no index row without its event
     finally:
         rows.close()
+
+
+def test_a_batch_that_keeps_losing_races_is_tried_until_it_is_written(
+    ledger, intake, other, monkeypatch
+):
+    """Each time this writer has decided, the other commits a fact about the
+    same grant first: more times in a row than a fixed count of retries
+    allowed, which ended the command with a traceback."""
+    assert reasons(send(intake, event("GrantAwarded", "G1"))) == ["accepted"]
+    real_commit = UnitOfWork.commit
+    rivals = iter(range(8))
+    one_krw = {"amount_krw": 1}
+
+    def overtaken(unit, trackings=()):  # noqa: ANN001, ANN202
+        if unit.ledger is ledger and next(rivals, None) is not None:
+            send(other, event("GrantFundsDisbursed", "G1", payload_update=one_krw))
+        return real_commit(unit, trackings)
+
+    monkeypatch.setattr(UnitOfWork, "commit", overtaken)
+    ours = event("GrantFundsDisbursed", "G1", payload_update=one_krw)
+    assert reasons(send(intake, ours)) == ["accepted"]
+    assert next(rivals, None) is None, "it lost all 8 races before it was written"
+    assert len(list(accepted_facts(ledger))) == 1 + 8 + 1
+
+
+def test_a_batch_that_loses_every_race_ends_the_command_in_one_line(
+    sqlite_url, tmp_path, monkeypatch, capsys
+):
+    from consumers import conflicts
+    from rnd_ledger.cli import main
+
+    def always_overtaken(unit, trackings=()):  # noqa: ANN001, ANN202
+        raise ConcurrentWrite("UNIQUE constraint failed")
+
+    monkeypatch.setattr(conflicts, "RETRY_SECONDS", 0.3)
+    monkeypatch.setattr(UnitOfWork, "write", always_overtaken)
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(jsonl([event("ResearcherRegistered", "R1")]))
+    assert main(["ingest", str(path), "--store", sqlite_url]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("rnd-ledger: another writer kept recording facts about the same subjects")
+    assert "Traceback" not in err and "re-run to resume" in err

@@ -1,0 +1,61 @@
+"""Two ingest commands writing facts about one subject at once, one of them
+from a pipe (which takes no input lock, so they interleave batch by batch):
+both finish, each fact once, no traceback."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+from audit.rows import open_rows
+from audit.verify import verify
+from tests.builders import event, jsonl
+
+DISBURSEMENTS = 1_500
+
+
+def disbursements(prefix: str) -> bytes:
+    messages = [
+        event("GrantFundsDisbursed", "G1", payload_update={"amount_krw": 1})
+        for _ in range(DISBURSEMENTS)
+    ]
+    for number, message in enumerate(messages):
+        message["event_id"] = f"{prefix}-{number}"
+    return jsonl(messages)
+
+
+def ingest(store_url: str, *args: str, stdin: Path | None = None) -> subprocess.Popen:
+    command = [sys.executable, "-m", "rnd_ledger.cli", "ingest", "--store", store_url, *args]
+    return subprocess.Popen(
+        command,
+        stdin=stdin.open("rb") if stdin else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_a_file_and_a_pipe_racing_on_one_grant_both_finish(store_url, tmp_path):
+    award = tmp_path / "award.jsonl"
+    award.write_bytes(
+        jsonl([event("GrantAwarded", "G1", payload_update={"annual_amount_krw": 10**12})])
+    )
+    assert ingest(store_url, str(award)).wait(timeout=60) == 0
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    first.write_bytes(disbursements("A"))
+    second.write_bytes(disbursements("B"))
+    runs = [
+        ingest(store_url, "--batch-size", "10", str(first)),
+        ingest(store_url, "--batch-size", "10", "-", stdin=second),
+    ]
+    for run in runs:
+        out, err = run.communicate(timeout=240)
+        assert run.returncode == 0, err
+        assert "Traceback" not in err
+        assert f"accepted     {DISBURSEMENTS:>6,}" in out
+    rows = open_rows(store_url)
+    try:
+        result = verify(rows)
+    finally:
+        rows.close()
+    assert result.ok
+    assert result.records == 1 + 2 * DISBURSEMENTS + 3  # and three seals
