@@ -10,6 +10,7 @@ import hashlib
 import os
 import stat
 import sys
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -32,8 +33,19 @@ STDIN = "-"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
+# What reading a damaged input raises: the OS's errors, and gzip's (a bad
+# header or CRC: BadGzipFile, an OSError; a cut-off stream: EOFError; corrupt
+# compressed data: zlib.error).
+UNREADABLE_INPUT = (OSError, EOFError, zlib.error)
+
+
 class InputError(Exception):
     """An input file cannot be read; the message says which and why."""
+
+
+def unreadable(path: str, error: BaseException, after: str = "") -> InputError:
+    reason = getattr(error, "strerror", None) or str(error)
+    return InputError(f"cannot read {path}: {reason}{after}")
 
 
 @dataclass(frozen=True)
@@ -55,9 +67,8 @@ def open_input(path: str) -> BinaryIO:
         else:
             handle = open(path, "rb")
         return refuse_utf16(handle, path)
-    except (OSError, EOFError) as error:
-        reason = getattr(error, "strerror", None) or str(error)
-        raise InputError(f"cannot read {path}: {reason}") from None
+    except UNREADABLE_INPUT as error:
+        raise unreadable(path, error) from None
 
 
 def is_regular_file(path: str) -> bool:
@@ -99,8 +110,11 @@ def input_name(path: str) -> str | None:
     """
     if not is_regular_file(path):
         return None  # stdin, a pipe (`<(zcat …)`), a FIFO: read once, not resumable
-    with open_input(path) as handle:
-        head = handle.readline(IDENTITY_BYTES)
+    try:
+        with open_input(path) as handle:
+            head = handle.readline(IDENTITY_BYTES)
+    except UNREADABLE_INPUT as error:
+        raise unreadable(path, error) from None
     folder = str(Path(path).resolve().parent).encode()
     return f"file:{Path(path).name}:{short_hash(folder)}:{short_hash(head)}"
 
@@ -137,8 +151,14 @@ def check_not_shorter(ledger: Ledger, path: str) -> None:
     recorded = recorded_line(ledger, input_name(path))
     if not recorded:
         return
-    with open_input(path) as handle:
-        lines = sum(1 for _ in handle)
+    lines = 0
+    try:
+        with open_input(path) as handle:
+            for _ in handle:
+                lines += 1
+    except UNREADABLE_INPUT as error:
+        if lines < recorded:  # else the ingest meets it after what is recorded, and says so
+            raise unreadable(path, error, f" (after line {lines:,})") from None
     if lines < recorded:
         raise InputError(
             f"{path} has {lines:,} lines, but the store records it read through line "
@@ -200,10 +220,10 @@ def ingest_from(
                 if on_progress:
                     end = batch.end if isinstance(batch, LineBatch) else position(handle)
                     on_progress(Progress(label, batch[-1].origin["line"], end, size))
-        except (OSError, EOFError) as error:
+        except UNREADABLE_INPUT as error:
             kept = recorded_line(intake.ledger, name)
             where = f" (lines 1-{kept:,} are recorded; a re-run resumes after them)" if kept else ""
-            raise InputError(f"cannot read {path}: {error}{where}") from None
+            raise unreadable(path, error, where) from None
     return resume
 
 

@@ -16,7 +16,7 @@ from kafka import KafkaProducer
 from kafka.errors import KafkaError
 from kafka.future import Future
 
-from consumers.files import numbered_lines, open_input
+from consumers.files import UNREADABLE_INPUT, numbered_lines, open_input, unreadable
 from contract.policy import AuthorizationPolicy
 from contract.validation import ContractViolation, check_pii, parse_envelope, parse_payload
 
@@ -56,16 +56,19 @@ def check_files(paths: Iterable[str], policy: AuthorizationPolicy) -> Checked:
     checked = Checked()
     for path in paths:
         label = "<stdin>" if path == "-" else Path(path).name
-        with open_input(path) as handle:
-            for number, line in numbered_lines(handle, 0):
-                try:
-                    subject_id = check_message(line, policy)
-                except ContractViolation as violation:
-                    checked.invalid.append(
-                        Invalid(label, number, violation.reason, violation.message)
-                    )
-                    continue
-                checked.valid.append((subject_id.encode(), line))
+        try:
+            with open_input(path) as handle:
+                for number, line in numbered_lines(handle, 0):
+                    try:
+                        subject_id = check_message(line, policy)
+                    except ContractViolation as violation:
+                        checked.invalid.append(
+                            Invalid(label, number, violation.reason, violation.message)
+                        )
+                        continue
+                    checked.valid.append((subject_id.encode(), line))
+        except UNREADABLE_INPUT as error:  # nothing is sent before every file was read
+            raise unreadable(path, error) from None
     return checked
 
 

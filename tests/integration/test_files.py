@@ -1,6 +1,7 @@
 """File ingestion: JSONL, gzip, stdin-like streams, resume, and reruns."""
 
 import gzip
+import re
 import subprocess
 import sys
 
@@ -153,6 +154,37 @@ def test_missing_or_broken_files_say_which(tmp_path, intake):
     fake.write_bytes(b"not gzip at all")
     with pytest.raises(InputError, match="fake.jsonl.gz"):
         ingest_file(intake, str(fake), Summary())
+
+
+def broken_gzip(lines: bytes) -> bytes:
+    """Two gzip members: `lines`, then one whose compressed data is corrupt."""
+    good = gzip.compress(b'{"a":1}\n')
+    return gzip.compress(lines) + good[:10] + b"\xff\xff\xff\xff" + good[14:]
+
+
+def test_corrupt_compressed_data_is_an_input_error(tmp_path, intake):
+    path = tmp_path / "in.jsonl.gz"
+    path.write_bytes(broken_gzip(jsonl(sample(5))))
+    with pytest.raises(InputError, match="in.jsonl.gz: Error -3 .*invalid block type"):
+        ingest_file(intake, str(path), Summary())
+    (tmp_path / "start.jsonl.gz").write_bytes(broken_gzip(b"")[-20:])
+    with pytest.raises(InputError, match="start.jsonl.gz: "):
+        ingest_file(intake, str(tmp_path / "start.jsonl.gz"), Summary())
+
+
+def test_a_damaged_gzip_read_again_says_so_in_one_line(tmp_path, sqlite_url, capsys):
+    """The second run checks the file against the recorded line first: the
+    damage after it is met there, and must not end in a traceback."""
+    from rnd_ledger.cli import main
+
+    path = tmp_path / "cut.jsonl.gz"
+    path.write_bytes(broken_gzip(jsonl(sample(10))))
+    for _ in range(2):
+        assert main(["ingest", str(path), "--store", sqlite_url, "--batch-size", "5"]) == 2
+        err = capsys.readouterr().err
+        recorded = r"invalid block type \(lines 1-1\d are recorded"
+        assert re.search(r"^rnd-ledger: cannot read .*" + recorded, err)
+        assert len(err.splitlines()) == 1, err
 
 
 def test_a_batch_is_cut_short_by_size_as_well(tmp_path, intake, monkeypatch):
