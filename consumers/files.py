@@ -31,6 +31,7 @@ IDENTITY_BYTES = 64 * 1024
 LONG_INPUT_BYTES = 8 * 1024 * 1024  # more than a batch or two: start the screening worker
 STDIN = "-"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+UTF32_BOMS = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")
 
 
 # What reading a damaged input raises: the OS's errors, and gzip's (a bad
@@ -85,15 +86,18 @@ def is_gzip_name(path: str) -> bool:
 
 
 def refuse_utf16(handle: BinaryIO, name: str) -> BinaryIO:
-    """A UTF-16 file (what Windows PowerShell 5 writes with `>`) would make
-    every line a malformed_json rejection; say so once, and how to fix it."""
-    head = handle.peek(2)[:2] if hasattr(handle, "peek") else b""
-    if head in UTF16_BOMS:
+    """A UTF-16 file (what Windows PowerShell 5 writes with `>`) or UTF-32 one
+    would make every line a malformed_json rejection; say so once, and how to
+    fix it."""
+    head = handle.peek(4)[:4] if hasattr(handle, "peek") else b""
+    encoding = "UTF-32" if head in UTF32_BOMS else "UTF-16" if head[:2] in UTF16_BOMS else None
+    if encoding:
         if handle is not sys.stdin.buffer:
             handle.close()
         raise InputError(
-            f"{name} is UTF-16 text (it starts with a UTF-16 byte order mark); JSON lines "
-            "must be UTF-8: convert it first, e.g. iconv -f UTF-16 -t UTF-8 IN > OUT.jsonl"
+            f"{name} is {encoding} text (it starts with a {encoding} byte order mark); JSON "
+            f"lines must be UTF-8: convert it first, e.g. iconv -f {encoding} -t UTF-8 IN > "
+            "OUT.jsonl"
         )
     return handle
 

@@ -208,11 +208,19 @@ def test_a_utf8_byte_order_mark_is_ignored(tmp_path, ledger, intake):
     assert (summary.accepted, dict(summary.rejected)) == (4, {})
 
 
-@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
-def test_a_utf16_file_is_refused_whole_with_what_to_do(tmp_path, ledger, intake, codec):
+@pytest.mark.parametrize(
+    ("codec", "named"),
+    [
+        ("utf-16-le", "UTF-16"),
+        ("utf-16-be", "UTF-16"),
+        ("utf-32-le", "UTF-32"),  # its mark starts with UTF-16 LE's
+        ("utf-32-be", "UTF-32"),
+    ],
+)
+def test_a_utf16_file_is_refused_whole_with_what_to_do(tmp_path, ledger, intake, codec, named):
     path = tmp_path / "powershell.jsonl"
     path.write_bytes(("\ufeff" + jsonl(sample(2)).decode()).encode(codec))  # BOM first
-    with pytest.raises(InputError, match="UTF-16 .* iconv -f UTF-16 -t UTF-8"):
+    with pytest.raises(InputError, match=f"is {named} text .* iconv -f {named} -t UTF-8"):
         ingest_file(intake, str(path), Summary())
     assert history(ledger) == [] and rejection_count(ledger) == 0
 
