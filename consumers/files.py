@@ -22,6 +22,7 @@ from eventsourcing.persistence import Tracking
 from consumers.intake import Intake, Message, Summary
 from consumers.pipeline import PipelinedIntake
 from consumers.screening import AheadScreener
+from contract.pii import redact
 from domain.ledger import Ledger
 from store.input_locks import input_lock
 
@@ -120,7 +121,16 @@ def input_name(path: str) -> str | None:
     except UNREADABLE_INPUT as error:
         raise unreadable(path, error) from None
     folder = str(Path(path).resolve().parent).encode()
-    return f"file:{Path(path).name}:{short_hash(folder)}:{short_hash(head)}"
+    return f"file:{stored_name(path)}:{short_hash(folder)}:{short_hash(head)}"
+
+
+def stored_name(path: str) -> str:
+    """A file's name as the ledger stores it (in each message's origin and its
+    input position): bytes that are not UTF-8 (a name from another system) as
+    U+FFFD, which SQL text and JSON can hold, and anything shaped like personal
+    data redacted, as the store holds none (a name may carry an e-mail address)."""
+    name = Path(path).name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return redact(name)
 
 
 def short_hash(data: bytes) -> str:
@@ -210,7 +220,7 @@ def ingest_from(
     recorded = recorded_line(intake.ledger, name)
     resume = 0 if from_start else recorded
     size = Path(path).stat().st_size if is_regular_file(path) and not is_gzip_name(path) else None
-    label = "<stdin>" if path == STDIN else Path(path).name
+    label = "<stdin>" if path == STDIN else stored_name(path)
     long_input = size is None or size > LONG_INPUT_BYTES
     with open_input(path) as handle, AheadScreener(start_worker=long_input) as screener:
         batches = read_batches(handle, resume, label, required_source, batch_lines or BATCH_LINES)

@@ -1,6 +1,7 @@
 """File ingestion: JSONL, gzip, stdin-like streams, resume, and reruns."""
 
 import gzip
+import os
 import re
 import subprocess
 import sys
@@ -10,6 +11,7 @@ import pytest
 
 from consumers.files import InputError, ingest_file, ingest_from, input_name
 from consumers.intake import Summary
+from domain.history import accepted_facts
 from rnd_ledger.bootstrap import open_ledger
 from store.input_locks import input_lock
 from store.url import environment_for
@@ -223,6 +225,26 @@ def test_a_utf16_file_is_refused_whole_with_what_to_do(tmp_path, ledger, intake,
     with pytest.raises(InputError, match=f"is {named} text .* iconv -f {named} -t UTF-8"):
         ingest_file(intake, str(path), Summary())
     assert history(ledger) == [] and rejection_count(ledger) == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "stored"),
+    [
+        (os.fsdecode(b"from-\xffother-system.jsonl"), "from-\ufffdother-system.jsonl"),
+        ("batch 010-1234-5678.jsonl", "batch [redacted].jsonl"),
+    ],
+)
+def test_a_file_name_is_stored_as_utf8_text_without_personal_data(
+    tmp_path, ledger, intake, name, stored
+):
+    path = tmp_path / name
+    path.write_bytes(jsonl(sample(1)) + b"not json\n")
+    summary = Summary()
+    ingest_file(intake, str(path), summary)
+    assert summary.accepted == 2 and summary.rejected["malformed_json"] == 1
+    assert [fact["origin"]["file"] for _, fact in accepted_facts(ledger)] == [stored, stored]
+    assert input_name(str(path)).startswith(f"file:{stored}:")
+    assert ledger.resume_point(input_name(str(path))) == 3
 
 
 def test_a_gzip_name_in_capitals_is_still_gzip(tmp_path, ledger, intake):
