@@ -11,12 +11,13 @@ import os
 import stat
 import sys
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+import msgspec
 from eventsourcing.persistence import Tracking
 
 from consumers.intake import Intake, Message, Summary
@@ -147,13 +148,35 @@ def recorded_line(ledger: Ledger, name: str | None) -> int:
     return ledger.resume_point(name) or ledger.resume_point(f"{file_name}:{first_line}")
 
 
-def numbered_lines(handle: BinaryIO, skip_through: int) -> Iterator[tuple[int, bytes]]:
+def numbered_lines(handle: Iterable[bytes], skip_through: int) -> Iterator[tuple[int, bytes]]:
     for number, line in enumerate(handle, start=1):
         if number <= skip_through:
             continue
         line = line.rstrip(b"\r\n")
         if line.strip():
             yield number, line
+
+
+def whole_lines(handle: BinaryIO, held: list[int]) -> Iterator[bytes]:
+    """A file's lines, less a last one that has no newline yet and is no JSON
+    yet: a file still being written ends in part of a line, which a later run
+    reads whole. Judged now, it would be recorded as malformed_json, and the
+    file's recorded position would pass it. Its line number goes to `held`."""
+    for number, line in enumerate(handle, start=1):
+        if line.endswith(b"\n") or not line.strip() or is_json(line):
+            yield line
+        else:
+            held.append(number)
+
+
+def is_json(line: bytes) -> bool:
+    try:
+        msgspec.json.decode(line)
+    except msgspec.DecodeError:
+        return False
+    except RecursionError:  # too deeply nested to read here: the screening judges it
+        return True
+    return True
 
 
 def check_not_shorter(ledger: Ledger, path: str) -> None:
@@ -222,8 +245,12 @@ def ingest_from(
     size = Path(path).stat().st_size if is_regular_file(path) and not is_gzip_name(path) else None
     label = "<stdin>" if path == STDIN else stored_name(path)
     long_input = size is None or size > LONG_INPUT_BYTES
+    held: list[int] = []  # a last line still being written (`whole_lines`)
     with open_input(path) as handle, AheadScreener(start_worker=long_input) as screener:
-        batches = read_batches(handle, resume, label, required_source, batch_lines or BATCH_LINES)
+        lines = whole_lines(handle, held) if is_regular_file(path) else handle
+        batches = read_batches(
+            handle, lines, resume, label, required_source, batch_lines or BATCH_LINES
+        )
         screened = (
             (batch, position_after(name, batch, recorded), checks)
             for batch, checks in screener.ahead(batches)
@@ -238,6 +265,12 @@ def ingest_from(
             kept = recorded_line(intake.ledger, name)
             where = f" (lines 1-{kept:,} are recorded; a re-run resumes after them)" if kept else ""
             raise unreadable(path, error, where) from None
+    for number in held:
+        summary.notes.append(
+            f"{label}: line {number:,} has no newline yet and is not JSON yet, so it was left "
+            "unread: the file may still be being written, and the next run reads it (end "
+            "it with a newline to have it judged as it is)"
+        )
     return resume
 
 
@@ -257,11 +290,17 @@ class LineBatch(list[Message]):
 
 
 def read_batches(
-    handle: BinaryIO, resume: int, label: str, required_source: str | None, size: int
+    handle: BinaryIO,
+    lines: Iterable[bytes],
+    resume: int,
+    label: str,
+    required_source: str | None,
+    size: int,
 ) -> Iterator[LineBatch]:
+    """`lines` (read from `handle`) in batches of `size` lines or BATCH_BYTES."""
     batch = LineBatch()
     batch_bytes = 0
-    for number, line in numbered_lines(handle, resume):
+    for number, line in numbered_lines(lines, resume):
         batch.append(Message(line, {"file": label, "line": number}, required_source))
         batch_bytes += len(line)
         if len(batch) >= size or batch_bytes >= BATCH_BYTES:

@@ -46,6 +46,7 @@ class Summary:
     accepted: int = 0
     duplicate: int = 0
     rejected: Counter[str] = field(default_factory=Counter)
+    notes: list[str] = field(default_factory=list)  # for the person reading the summary
 
     def add(self, outcomes: list[Outcome]) -> None:
         for outcome in outcomes:

@@ -210,6 +210,8 @@ def print_summary(
     rows.extend((f"  {reason}", count) for reason, count in sorted(summary.rejected.items()))
     table(["outcome", "messages"], rows)
     print(f"Ledger position is now {position:,}.")
+    for note in summary.notes:
+        print(f"Note: {note}")
     if summary.rejected:  # the command to copy, for the store just written
         default = redact_password(store_url(None))  # what the command reads without --store
         store = "" if where == default else f" --store {shlex.quote(where)}"

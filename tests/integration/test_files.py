@@ -247,6 +247,38 @@ def test_a_file_name_is_stored_as_utf8_text_without_personal_data(
     assert ledger.resume_point(input_name(str(path))) == 3
 
 
+def test_a_last_line_still_being_written_is_left_for_the_next_run(tmp_path, ledger, intake):
+    """Appended to while it is ingested, a file can end in part of a line:
+    judged, it would be malformed_json, and the position recorded past it."""
+    whole = jsonl(sample(3)).splitlines(keepends=True)  # 6 lines
+    path = tmp_path / "growing.jsonl"
+    path.write_bytes(b"".join(whole[:4]) + whole[4][:30])
+    summary = Summary()
+    ingest_file(intake, str(path), summary)
+    assert (summary.total, ledger.resume_point(input_name(str(path)))) == (4, 4)
+    assert summary.notes == [
+        "growing.jsonl: line 5 has no newline yet and is not JSON yet, so it was left unread: "
+        "the file may still be being written, and the next run reads it (end it with a "
+        "newline to have it judged as it is)"
+    ]
+    path.write_bytes(b"".join(whole))
+    summary = Summary()
+    ingest_file(intake, str(path), summary)
+    assert (summary.accepted, summary.rejected, summary.notes) == (2, {}, [])
+
+
+def test_a_last_line_without_newline_is_read_if_it_is_json(tmp_path, intake):
+    path = tmp_path / "no-final-newline.jsonl"
+    path.write_bytes(jsonl(sample(1)).rstrip(b"\n") + b"\n\n" + b"[1, 2]")
+    summary = Summary()
+    ingest_file(intake, str(path), summary)
+    assert (summary.accepted, dict(summary.rejected), summary.notes) == (
+        2,
+        {"malformed_json": 1},
+        [],
+    )
+
+
 def test_a_gzip_name_in_capitals_is_still_gzip(tmp_path, ledger, intake):
     path = tmp_path / "FROM_WINDOWS.JSONL.GZ"
     path.write_bytes(gzip.compress(jsonl(sample(2))))
