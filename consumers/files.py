@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 import msgspec
 from eventsourcing.persistence import Tracking
@@ -47,6 +47,7 @@ class InputError(Exception):
 
 
 def unreadable(path: str, error: BaseException, after: str = "") -> InputError:
+    """The one line that says which input failed and why (`after`: what was kept)."""
     reason = getattr(error, "strerror", None) or str(error)
     return InputError(f"cannot read {path}: {reason}{after}")
 
@@ -130,8 +131,12 @@ def stored_name(path: str) -> str:
     input position): bytes that are not UTF-8 (a name from another system) as
     U+FFFD, which SQL text and JSON can hold, and anything shaped like personal
     data redacted, as the store holds none (a name may carry an e-mail address)."""
-    name = Path(path).name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    return redact(name)
+    name = Path(path).name
+    stored = redact(name.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
+    if stored == name:
+        return name
+    # Two names that differ only where they were changed stay two inputs.
+    return f"{stored}#{short_hash(os.fsencode(name))[:8]}"
 
 
 def short_hash(data: bytes) -> str:
@@ -158,15 +163,21 @@ def numbered_lines(handle: Iterable[bytes], skip_through: int) -> Iterator[tuple
 
 
 def whole_lines(handle: BinaryIO, held: list[int]) -> Iterator[bytes]:
-    """A file's lines, less a last one that has no newline yet and is no JSON
-    yet: a file still being written ends in part of a line, which a later run
-    reads whole. Judged now, it would be recorded as malformed_json, and the
-    file's recorded position would pass it. Its line number goes to `held`."""
+    """A file's lines up to the first without a newline (the end, when it was
+    read), less that one if it is no JSON yet: a file still being written ends
+    in part of a line, which a later run reads whole. Judged now, it would be
+    recorded as malformed_json, and the file's recorded position would pass
+    it. Its line number goes to `held`. Nothing after it is read: what the
+    writer appends meanwhile would continue that line, not start the next."""
     for number, line in enumerate(handle, start=1):
-        if line.endswith(b"\n") or not line.strip() or is_json(line):
+        if line.endswith(b"\n"):
+            yield line
+            continue
+        if not line.strip() or is_json(line):
             yield line
         else:
             held.append(number)
+        return
 
 
 def is_json(line: bytes) -> bool:
@@ -259,7 +270,7 @@ def ingest_from(
             for batch, outcomes in PipelinedIntake(intake).run(screened):
                 summary.add(outcomes)
                 if on_progress:
-                    end = batch.end if isinstance(batch, LineBatch) else position(handle)
+                    end = cast(LineBatch, batch).end  # run() hands back the batch it was given
                     on_progress(Progress(label, batch[-1].origin["line"], end, size))
         except UNREADABLE_INPUT as error:
             kept = recorded_line(intake.ledger, name)
@@ -297,7 +308,8 @@ def read_batches(
     required_source: str | None,
     size: int,
 ) -> Iterator[LineBatch]:
-    """`lines` (read from `handle`) in batches of `size` lines or BATCH_BYTES."""
+    """`lines` (read from `handle`, which tells how far each batch ends) in
+    batches of `size` lines or BATCH_BYTES."""
     batch = LineBatch()
     batch_bytes = 0
     for number, line in numbered_lines(lines, resume):

@@ -9,7 +9,7 @@ import sys
 import psycopg
 import pytest
 
-from consumers.files import InputError, ingest_file, ingest_from, input_name
+from consumers.files import InputError, ingest_file, ingest_from, input_name, open_input
 from consumers.intake import Summary
 from domain.history import accepted_facts
 from rnd_ledger.bootstrap import open_ledger
@@ -242,9 +242,23 @@ def test_a_file_name_is_stored_as_utf8_text_without_personal_data(
     summary = Summary()
     ingest_file(intake, str(path), summary)
     assert summary.accepted == 2 and summary.rejected["malformed_json"] == 1
-    assert [fact["origin"]["file"] for _, fact in accepted_facts(ledger)] == [stored, stored]
-    assert input_name(str(path)).startswith(f"file:{stored}:")
+    files = {fact["origin"]["file"] for _, fact in accepted_facts(ledger)}
+    assert len(files) == 1 and re.fullmatch(re.escape(stored) + "#[0-9a-f]{8}", files.pop())
+    assert input_name(str(path)).startswith(f"file:{stored}#")
     assert ledger.resume_point(input_name(str(path))) == 3
+
+
+def test_names_that_differ_only_where_they_are_redacted_are_two_inputs(tmp_path, intake):
+    """Else the second file would resume after the first one's lines."""
+    first, second = tmp_path / "010-1234-5678.jsonl", tmp_path / "010-9999-0000.jsonl"
+    lines = jsonl(sample(2))
+    for path in (first, second):
+        path.write_bytes(lines)  # the same first line too
+    assert input_name(str(first)) != input_name(str(second))
+    summary = Summary()
+    ingest_file(intake, str(first), summary)
+    ingest_file(intake, str(second), summary)
+    assert (summary.accepted, summary.duplicate) == (4, 4)  # the second read from line 1
 
 
 def test_a_last_line_still_being_written_is_left_for_the_next_run(tmp_path, ledger, intake):
@@ -265,6 +279,47 @@ def test_a_last_line_still_being_written_is_left_for_the_next_run(tmp_path, ledg
     summary = Summary()
     ingest_file(intake, str(path), summary)
     assert (summary.accepted, summary.rejected, summary.notes) == (2, {}, [])
+
+
+def test_nothing_after_a_line_without_newline_is_read(tmp_path, intake, monkeypatch):
+    """What a writer appends after the reader met the end continues that
+    line: read as a line of its own, it would be judged and passed."""
+    whole = jsonl(sample(3)).splitlines(keepends=True)
+    path = tmp_path / "growing.jsonl"
+    path.write_bytes(b"".join(whole[:2]) + whole[2][:30])
+    real_open = open_input
+
+    def appended_once_the_end_is_met(name: str):  # noqa: ANN202
+        handle = real_open(name)
+        lines = iter(handle.readline, b"")
+
+        class Growing:
+            def __iter__(self):  # noqa: ANN204
+                for line in lines:
+                    if not line.endswith(b"\n"):  # the writer goes on once it is read
+                        with path.open("ab") as out:
+                            out.write(whole[2][30:] + b"".join(whole[3:]))
+                    yield line
+
+            def __getattr__(self, attribute: str):  # noqa: ANN204
+                return getattr(handle, attribute)
+
+            def __enter__(self):  # noqa: ANN204
+                return self
+
+            def __exit__(self, *_: object) -> None:
+                handle.close()
+
+        return Growing()
+
+    monkeypatch.setattr("consumers.files.open_input", appended_once_the_end_is_met)
+    summary = Summary()
+    ingest_file(intake, str(path), summary)
+    assert (summary.total, dict(summary.rejected)) == (2, {})
+    monkeypatch.setattr("consumers.files.open_input", real_open)
+    summary = Summary()
+    ingest_file(intake, str(path), summary)
+    assert (summary.accepted, dict(summary.rejected)) == (4, {})
 
 
 def test_a_last_line_without_newline_is_read_if_it_is_json(tmp_path, intake):
