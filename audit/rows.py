@@ -89,7 +89,7 @@ class SQLiteRows:
         query = f"SELECT MAX(rowid) FROM {SQLITE_TABLE}"
         return self.fetch_one(query)[0] or 0
 
-    def undecodable(self, error: sqlite3.Error) -> bool:
+    def tolerate_undecodable(self, error: sqlite3.Error) -> bool:
         """Whether `error` is text that is not UTF-8 (the ledger writes none: it
         was edited in the file); if so, text is read as stored from now on, so
         that a retried read reaches the record instead of stopping there."""
@@ -115,7 +115,7 @@ class SQLiteRows:
                         yield page
                     return
                 except sqlite3.OperationalError as error:
-                    if not self.undecodable(error):
+                    if not self.tolerate_undecodable(error):
                         raise
                 finally:
                     cursor.close()
@@ -148,12 +148,12 @@ class SQLiteRows:
         return self.read(lambda: self.connection.execute(query).fetchone())
 
     def read(self, query: Callable[[], T]) -> T:
-        """Run `query`, again if it met text that is not UTF-8 (`undecodable`)."""
+        """Run `query`, again if it met text that is not UTF-8 (`tolerate_undecodable`)."""
         with reading():
             try:
                 return query()
             except sqlite3.OperationalError as error:
-                if not self.undecodable(error):
+                if not self.tolerate_undecodable(error):
                     raise
                 return query()
 

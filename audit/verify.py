@@ -167,6 +167,30 @@ def note_gaps(page: Sequence, previous: int, deletion: bool, result: Result) -> 
         previous = position
 
 
+def differs(check: Check, verified: list[int], stored_good: list[int]) -> str:
+    """What a head that differs tells about where to look. `verified`: the
+    positions of the checks that agreed and may be trusted for this one."""
+    is_expect = check.stored_at is None
+    earlier = [p for p in verified if p < check.position]
+    since = earlier[-1] + 1 if earlier else 1
+    problem = "chain head differs"
+    if since > 1:
+        rewritten = (
+            "or the kept head is not this store's" if is_expect else "or this seal was rewritten"
+        )
+        problem += (
+            f" (the last verified head covers 1-{since - 1}: a record at positions "
+            f"{since}-{check.position} was changed, inserted, deleted or moved, {rewritten})"
+        )
+    if is_expect and any(p >= check.position for p in stored_good):
+        problem += (
+            "; the stored seals agree with the records: the kept head is not this store's, "
+            "or the records and the seals were both rewritten (an earlier head you kept "
+            "narrows down where)"
+        )
+    return problem
+
+
 def judge(checks: list[Check], heads: dict[int, bytes], scanned_to: int, result: Result) -> None:
     agreeing = [c for c in checks if c.position in heads and heads[c.position].hex() == c.head]
     good = sorted(c.position for c in agreeing)
@@ -185,21 +209,7 @@ def judge(checks: list[Check], heads: dict[int, bytes], scanned_to: int, result:
         elif check.position not in heads:
             problem = f"not checked: the chain breaks at position {scanned_to + 1}"
         elif heads[check.position].hex() != check.head:
-            expected = check.stored_at is None
-            earlier = [p for p in (trusted if expected else good) if p < check.position]
-            since = earlier[-1] + 1 if earlier else 1
-            problem = "chain head differs"
-            if since > 1:
-                problem += (
-                    f" (the last verified head covers 1-{since - 1}: a record at "
-                    f"positions {since}-{check.position} was changed, inserted, deleted or "
-                    "moved, or this seal was rewritten)"
-                )
-            if expected and any(p >= check.position for p in stored_good):
-                problem += (
-                    "; the stored seals agree with the records, so both were rewritten: "
-                    "an earlier head you kept (--expect) narrows down where"
-                )
+            problem = differs(check, trusted if check.stored_at is None else good, stored_good)
         else:
             continue
         result.failures.append(Failure(check.position, f"FAILED {check.label} {covers}: {problem}"))

@@ -1,44 +1,59 @@
 """How long a batch that loses a race with another writer is tried again.
 
-Two writers that record facts about the same subjects (two `ingest` runs
-reading pipes, or `ingest` beside `consume`) can conflict: the batch that
-commits second was decided on state the first one changed, so it is decided
-again. Retried at once, the two tend to conflict again in step, batch after
-batch; so each retry waits a random pause that grows to half a second, and
-a batch is given up only after a minute of losing (`WriterContention`: the
-command ends with one line, and what was committed before is kept).
+Two writers that record facts about the same subjects (two `ingest` runs of
+different files or pipes, or `ingest` beside `consume`) can conflict: the
+batch that commits second was decided on state the first one changed, so it
+is decided again. Retried at once, the two tend to conflict again in step,
+batch after batch; so each retry waits a random pause that grows to half a
+second, and a batch is given up only after a minute of losing
+(`WriterContention`: the command ends with one line, and what was committed
+before is kept), or 5 s after a stop was asked for (`consume`).
 """
 
 import random
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 RETRY_SECONDS = 60.0
+WHILE_STOPPING_SECONDS = 5.0
 FIRST_PAUSE_SECONDS = 0.005
 LONGEST_PAUSE_SECONDS = 0.5
 
 
 class WriterContention(Exception):
-    """A batch lost every race with other writers for RETRY_SECONDS."""
+    """A batch lost every race with other writers until it was given up."""
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, last: BaseException | None) -> None:
+        why = str(last).splitlines()[0] if last is not None and str(last) else "a conflict"
         super().__init__(
-            f"another writer kept recording facts about the same subjects for {seconds:.0f} s, "
-            "so a batch could not be written; committed batches are kept: re-run to resume "
-            "(from standard input, send again what followed the last recorded line)"
+            f"a batch could not be written for {seconds:.0f} s: each time, another writer had "
+            f"recorded facts about the same subjects first (last: {why}); committed batches "
+            "are kept: re-run to resume"
         )
 
 
-def attempts(seconds: float | None = None) -> Iterator[int]:
+class Attempts:
     """Attempt numbers: the first at once, each later one after a random pause,
-    until `seconds` (default RETRY_SECONDS) have passed since the first."""
-    seconds = RETRY_SECONDS if seconds is None else seconds
-    deadline = time.monotonic() + seconds
-    attempt = 1
-    while True:
-        yield attempt
-        if time.monotonic() >= deadline:
-            return
-        longest = min(LONGEST_PAUSE_SECONDS, FIRST_PAUSE_SECONDS * 2**attempt)
-        time.sleep(random.uniform(0, longest))
-        attempt += 1
+    until RETRY_SECONDS have passed since the first, or WHILE_STOPPING_SECONDS
+    after `stopping()` turned true."""
+
+    def __init__(self, stopping: Callable[[], bool] = lambda: False) -> None:
+        self.stopping = stopping
+        self.started = time.monotonic()
+
+    @property
+    def seconds(self) -> float:
+        return time.monotonic() - self.started
+
+    def __iter__(self) -> Iterator[int]:
+        deadline = self.started + RETRY_SECONDS
+        attempt = 1
+        while True:
+            yield attempt
+            if self.stopping():
+                deadline = min(deadline, time.monotonic() + WHILE_STOPPING_SECONDS)
+            if time.monotonic() >= deadline:
+                return
+            longest = min(LONGEST_PAUSE_SECONDS, FIRST_PAUSE_SECONDS * 2**attempt)
+            time.sleep(random.uniform(0, longest))
+            attempt += 1

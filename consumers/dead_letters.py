@@ -39,7 +39,9 @@ CLOSE_TIMEOUT_SECONDS = 5.0
 
 
 class Interrupted(Exception):
-    """Asked to stop while dead letters were still unacknowledged."""
+    """Asked to stop before the batch in hand could be committed: its dead
+    letters were still unacknowledged, or it kept losing races with other
+    writers (`consumers.conflicts`)."""
 
 
 def dead_letter(record: Any, outcome: Outcome) -> Letter:

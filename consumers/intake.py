@@ -6,12 +6,13 @@ The checks run in the contract's order; the first failure decides:
 """
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
 from eventsourcing.persistence import Tracking
 
-from consumers.conflicts import RETRY_SECONDS, WriterContention, attempts
+from consumers.conflicts import Attempts, WriterContention
 from contract.policy import AuthorizationPolicy
 from contract.screen import ENVELOPE_FIELDS, Screened, screen
 from contract.validation import ContractViolation
@@ -77,6 +78,8 @@ class Intake:
     def __init__(self, ledger: Ledger, policy: AuthorizationPolicy) -> None:
         self.ledger = ledger
         self.policy = policy
+        # Told when a batch lost a race with another writer and is decided again.
+        self.on_conflict: Callable[[str], None] = lambda text: None
 
     def process(
         self,
@@ -90,12 +93,16 @@ class Intake:
         process); otherwise they run here.
         """
         screened = screened if screened is not None else [screen(m.raw) for m in messages]
-        for _ in attempts():
+        attempts, conflict = Attempts(), None
+        for attempt in attempts:
+            if conflict is not None and attempt & (attempt - 1) == 0:  # 2, 4, 8…: not a flood
+                self.on_conflict(f"a batch lost {attempt - 1} races with another writer; retrying")
             unit = self.ledger.begin()
             outcomes = self.decide_all(unit, messages, screened)
             try:
                 unit.commit(trackings)
-            except ConcurrentWrite:
+            except ConcurrentWrite as error:
+                conflict = error
                 if self.recorded(trackings):
                     # Already in the ledger: this commit went through but its
                     # acknowledgement was lost (the database restarted during
@@ -104,7 +111,7 @@ class Intake:
                     return outcomes
                 continue
             return outcomes
-        raise WriterContention(RETRY_SECONDS)
+        raise WriterContention(attempts.seconds, conflict)
 
     def recorded(self, trackings: list[Tracking]) -> bool:
         return bool(trackings) and all(

@@ -27,7 +27,7 @@ from eventsourcing.persistence import PersistenceError
 from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaError
 
-from consumers.conflicts import RETRY_SECONDS, WriterContention, attempts
+from consumers.conflicts import Attempts, WriterContention
 from consumers.dead_letters import DeadLetters, Interrupted
 from consumers.intake import Intake, Outcome, Summary
 from consumers.kafka_batch import Batch, InFlight, Pending, raws, skipped, tracking_name
@@ -265,7 +265,8 @@ class KafkaIngest:
         if screened is None:
             screened = self.screener.result(None, raws(held))
         forwarded = set() if forwarded is None else forwarded
-        for attempt in attempts():
+        attempts, conflict = Attempts(lambda: self.stopping), None
+        for attempt in attempts:
             floor = self.recorded(held)
             for text in skipped(held, floor):
                 self.log(text)
@@ -283,11 +284,14 @@ class KafkaIngest:
             try:
                 unit.commit(batch.trackings)
                 break
-            except ConcurrentWrite:
+            except ConcurrentWrite as error:
+                conflict = error
                 if attempt & (attempt - 1) == 0:  # attempts 1, 2, 4, 8…: a line, not a flood
                     self.log(f"batch conflicted with another writer (attempt {attempt}); retrying")
         else:
-            raise WriterContention(RETRY_SECONDS)
+            if self.stopping:  # not committed: read again next time
+                raise Interrupted("it kept losing races with another writer")
+            raise WriterContention(attempts.seconds, conflict)
         self.account(batch, floor, outcomes)
 
     def apply_ahead(

@@ -152,5 +152,6 @@ class PipelinedIntake:
         batch, outcomes = written.work
         messages, trackings, screened = batch
         if not written.committed:
+            self.intake.on_conflict("a batch lost a race with another writer; deciding it again")
             outcomes = self.intake.process(messages, trackings, screened)
         return messages, outcomes

@@ -184,7 +184,8 @@ LINEAGE: dict[str, Callable[[Model, int], Roles]] = {
         for indicator, scheme in BONUS.items()
     },
     "institutes.special_hires": simple(_eff("SpecialHiringCompleted"), _year("year")),
-    **{indicator: finding(indicator) for indicator in quality.FINDINGS},
+    "compliance.bonus_before_scheme": finding("compliance.bonus_before_scheme"),
+    "compliance.non_integrated_evaluations": finding("compliance.non_integrated_evaluations"),
     "dq.census_missing": census_missing,
     "dq.grants_unknown_researcher": grants_unknown,
 }

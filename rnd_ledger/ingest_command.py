@@ -100,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
     for path in args.files:  # before anything is stored, as check_inputs
         check_not_shorter(ledger, path)
     intake = Intake(ledger, policy)
+    intake.on_conflict = lambda text: status(f"ingest: {text}")
     summary = Summary()
     chain = None if args.no_seal else ChainFollower(ledger)
     if chain is not None:

@@ -124,8 +124,9 @@ def test_rewritten_history_with_rewritten_seals_is_caught_only_by_expect(store_u
     message = first_failure(check(store_url, expects=[(n, head)]))
     assert message == (
         f"FAILED --expect {n}:{head[:12]}… covering positions 1-5: chain head differs; "
-        "the stored seals agree with the records, so both were rewritten: "
-        "an earlier head you kept (--expect) narrows down where"
+        "the stored seals agree with the records: the kept head is not this store's, "
+        "or the records and the seals were both rewritten (an earlier head you kept "
+        "narrows down where)"
     )
     # The forged seals must not place the change after themselves.
     last, last_head = sealed[1]

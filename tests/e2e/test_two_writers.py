@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from audit.rows import open_rows
 from audit.verify import verify
 from tests.builders import event, jsonl
@@ -34,6 +36,7 @@ def ingest(store_url: str, *args: str, stdin: Path | None = None) -> subprocess.
     )
 
 
+@pytest.mark.slow
 def test_a_file_and_a_pipe_racing_on_one_grant_both_finish(store_url, tmp_path):
     award = tmp_path / "award.jsonl"
     award.write_bytes(
@@ -47,11 +50,14 @@ def test_a_file_and_a_pipe_racing_on_one_grant_both_finish(store_url, tmp_path):
         ingest(store_url, "--batch-size", "10", str(first)),
         ingest(store_url, "--batch-size", "10", "-", stdin=second),
     ]
+    errs = []
     for run in runs:
         out, err = run.communicate(timeout=240)
         assert run.returncode == 0, err
         assert "Traceback" not in err
         assert f"accepted     {DISBURSEMENTS:>6,}" in out
+        errs.append(err)
+    assert "ingest: a batch lost a race with another writer" in "".join(errs), "they raced"
     rows = open_rows(store_url)
     try:
         result = verify(rows)

@@ -1,11 +1,13 @@
 """The consume loop's batch step on a real ledger: overlapping deliveries, seals,
 dead-letter form, topic-owner parsing. Records are kafka-python's own struct."""
 
+import time
+
 import pytest
 from kafka import TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 
-from consumers.dead_letters import dead_letter
+from consumers.dead_letters import Interrupted, dead_letter
 from consumers.intake import Intake, Outcome
 from consumers.kafka_batch import Batch, tracking_name
 from consumers.kafka_common import ConsumeSettings
@@ -16,6 +18,7 @@ from rnd_ledger.bootstrap import open_ledger
 from rnd_ledger.errors import CommandError
 from rnd_ledger.kafka_commands import topic_owners
 from tests.builders import event, line
+from tests.integration.helpers import reasons, send
 
 TOPIC = "batches"
 
@@ -104,6 +107,50 @@ def test_a_batch_that_loses_a_race_is_decided_again_without_the_rivals_records(
     assert ledger.resume_point(tracking_name(TOPIC, 0)) == 6
     assert (ingest.summary.accepted, ingest.summary.duplicate) == (2, 0)
     assert ledger.position() == 6, "each message stored once"
+
+
+class OvertakenIngest(KafkaIngest):
+    """Another writer records a fact about the batch's subject between every
+    decision and commit; a stop is asked for after the first."""
+
+    def __init__(self, *args, rival, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.rival = rival
+
+    def forward(self, records, outcomes, done) -> None:
+        self.rival()
+        super().forward(records, outcomes, done)
+        self.stopping = True
+
+
+@pytest.mark.kafka
+def test_a_stop_ends_the_retries_of_a_batch_that_keeps_losing(
+    broker, ledger, store_url, monkeypatch
+):
+    """Not a minute of retries after SIGTERM: the batch is left uncommitted
+    (read again next time), as when its dead letters are unacknowledged."""
+    monkeypatch.setattr("consumers.conflicts.WHILE_STOPPING_SECONDS", 0.2)
+    assert reasons(send(Intake(ledger, load_policy()), event("ResearcherRegistered", "R1"))) == [
+        "accepted"
+    ]
+    other = open_ledger(store_url)
+    rival = Intake(other, load_policy())
+    settings = ConsumeSettings(broker, [TOPIC], "unused")
+    ingest = OvertakenIngest(
+        Intake(ledger, load_policy()),
+        settings,
+        lambda text: None,
+        rival=lambda: send(rival, event("ResearcherPositionChanged", "R1")),
+    )
+    started = time.monotonic()
+    try:
+        with pytest.raises(Interrupted, match="kept losing races with another writer"):
+            ingest.apply(held([record(0, line(event("ResearcherPositionChanged", "R1")))]))
+    finally:
+        ingest.close()
+        other.close()
+    assert time.monotonic() - started < 10
+    assert ledger.resume_point(tracking_name(TOPIC, 0)) == 0, "not committed"
 
 
 @pytest.mark.kafka
