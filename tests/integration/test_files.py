@@ -1,17 +1,14 @@
 """File ingestion: JSONL, gzip, stdin-like streams, resume, and reruns."""
 
 import gzip
-import os
-import re
 import subprocess
 import sys
 
 import psycopg
 import pytest
 
-from consumers.files import InputError, ingest_file, ingest_from, input_name, open_input
+from consumers.files import InputError, ingest_file, ingest_from, input_name
 from consumers.intake import Summary
-from domain.history import accepted_facts
 from rnd_ledger.bootstrap import open_ledger
 from store.input_locks import input_lock
 from store.url import environment_for
@@ -158,37 +155,6 @@ def test_missing_or_broken_files_say_which(tmp_path, intake):
         ingest_file(intake, str(fake), Summary())
 
 
-def broken_gzip(lines: bytes) -> bytes:
-    """Two gzip members: `lines`, then one whose compressed data is corrupt."""
-    good = gzip.compress(b'{"a":1}\n')
-    return gzip.compress(lines) + good[:10] + b"\xff\xff\xff\xff" + good[14:]
-
-
-def test_corrupt_compressed_data_is_an_input_error(tmp_path, intake):
-    path = tmp_path / "in.jsonl.gz"
-    path.write_bytes(broken_gzip(jsonl(sample(5))))
-    with pytest.raises(InputError, match="in.jsonl.gz: Error -3 .*invalid block type"):
-        ingest_file(intake, str(path), Summary())
-    (tmp_path / "start.jsonl.gz").write_bytes(broken_gzip(b"")[-20:])
-    with pytest.raises(InputError, match="start.jsonl.gz: "):
-        ingest_file(intake, str(tmp_path / "start.jsonl.gz"), Summary())
-
-
-def test_a_damaged_gzip_read_again_says_so_in_one_line(tmp_path, sqlite_url, capsys):
-    """The second run checks the file against the recorded line first: the
-    damage after it is met there, and must not end in a traceback."""
-    from rnd_ledger.cli import main
-
-    path = tmp_path / "cut.jsonl.gz"
-    path.write_bytes(broken_gzip(jsonl(sample(10))))
-    for _ in range(2):
-        assert main(["ingest", str(path), "--store", sqlite_url, "--batch-size", "5"]) == 2
-        err = capsys.readouterr().err
-        recorded = r"invalid block type \(lines 1-1\d are recorded"
-        assert re.search(r"^rnd-ledger: cannot read .*" + recorded, err)
-        assert len(err.splitlines()) == 1, err
-
-
 def test_a_batch_is_cut_short_by_size_as_well(tmp_path, intake, monkeypatch):
     monkeypatch.setattr("consumers.files.BATCH_BYTES", 1000)
     path = tmp_path / "in.jsonl"
@@ -225,113 +191,6 @@ def test_a_utf16_file_is_refused_whole_with_what_to_do(tmp_path, ledger, intake,
     with pytest.raises(InputError, match=f"is {named} text .* iconv -f {named} -t UTF-8"):
         ingest_file(intake, str(path), Summary())
     assert history(ledger) == [] and rejection_count(ledger) == 0
-
-
-@pytest.mark.parametrize(
-    ("name", "stored"),
-    [
-        (os.fsdecode(b"from-\xffother-system.jsonl"), "from-\ufffdother-system.jsonl"),
-        ("batch 010-1234-5678.jsonl", "batch [redacted].jsonl"),
-    ],
-)
-def test_a_file_name_is_stored_as_utf8_text_without_personal_data(
-    tmp_path, ledger, intake, name, stored
-):
-    path = tmp_path / name
-    path.write_bytes(jsonl(sample(1)) + b"not json\n")
-    summary = Summary()
-    ingest_file(intake, str(path), summary)
-    assert summary.accepted == 2 and summary.rejected["malformed_json"] == 1
-    files = {fact["origin"]["file"] for _, fact in accepted_facts(ledger)}
-    assert len(files) == 1 and re.fullmatch(re.escape(stored) + "#[0-9a-f]{8}", files.pop())
-    assert input_name(str(path)).startswith(f"file:{stored}#")
-    assert ledger.resume_point(input_name(str(path))) == 3
-
-
-def test_names_that_differ_only_where_they_are_redacted_are_two_inputs(tmp_path, intake):
-    """Else the second file would resume after the first one's lines."""
-    first, second = tmp_path / "010-1234-5678.jsonl", tmp_path / "010-9999-0000.jsonl"
-    lines = jsonl(sample(2))
-    for path in (first, second):
-        path.write_bytes(lines)  # the same first line too
-    assert input_name(str(first)) != input_name(str(second))
-    summary = Summary()
-    ingest_file(intake, str(first), summary)
-    ingest_file(intake, str(second), summary)
-    assert (summary.accepted, summary.duplicate) == (4, 4)  # the second read from line 1
-
-
-def test_a_last_line_still_being_written_is_left_for_the_next_run(tmp_path, ledger, intake):
-    """Appended to while it is ingested, a file can end in part of a line:
-    judged, it would be malformed_json, and the position recorded past it."""
-    whole = jsonl(sample(3)).splitlines(keepends=True)  # 6 lines
-    path = tmp_path / "growing.jsonl"
-    path.write_bytes(b"".join(whole[:4]) + whole[4][:30])
-    summary = Summary()
-    ingest_file(intake, str(path), summary)
-    assert (summary.total, ledger.resume_point(input_name(str(path)))) == (4, 4)
-    assert summary.notes == [
-        "growing.jsonl: line 5 has no newline yet and is not JSON yet, so it was left unread: "
-        "the file may still be being written, and the next run reads it (end it with a "
-        "newline to have it judged as it is)"
-    ]
-    path.write_bytes(b"".join(whole))
-    summary = Summary()
-    ingest_file(intake, str(path), summary)
-    assert (summary.accepted, summary.rejected, summary.notes) == (2, {}, [])
-
-
-def test_nothing_after_a_line_without_newline_is_read(tmp_path, intake, monkeypatch):
-    """What a writer appends after the reader met the end continues that
-    line: read as a line of its own, it would be judged and passed."""
-    whole = jsonl(sample(3)).splitlines(keepends=True)
-    path = tmp_path / "growing.jsonl"
-    path.write_bytes(b"".join(whole[:2]) + whole[2][:30])
-    real_open = open_input
-
-    def appended_once_the_end_is_met(name: str):  # noqa: ANN202
-        handle = real_open(name)
-        lines = iter(handle.readline, b"")
-
-        class Growing:
-            def __iter__(self):  # noqa: ANN204
-                for line in lines:
-                    if not line.endswith(b"\n"):  # the writer goes on once it is read
-                        with path.open("ab") as out:
-                            out.write(whole[2][30:] + b"".join(whole[3:]))
-                    yield line
-
-            def __getattr__(self, attribute: str):  # noqa: ANN204
-                return getattr(handle, attribute)
-
-            def __enter__(self):  # noqa: ANN204
-                return self
-
-            def __exit__(self, *_: object) -> None:
-                handle.close()
-
-        return Growing()
-
-    monkeypatch.setattr("consumers.files.open_input", appended_once_the_end_is_met)
-    summary = Summary()
-    ingest_file(intake, str(path), summary)
-    assert (summary.total, dict(summary.rejected)) == (2, {})
-    monkeypatch.setattr("consumers.files.open_input", real_open)
-    summary = Summary()
-    ingest_file(intake, str(path), summary)
-    assert (summary.accepted, dict(summary.rejected)) == (4, {})
-
-
-def test_a_last_line_without_newline_is_read_if_it_is_json(tmp_path, intake):
-    path = tmp_path / "no-final-newline.jsonl"
-    path.write_bytes(jsonl(sample(1)).rstrip(b"\n") + b"\n\n" + b"[1, 2]")
-    summary = Summary()
-    ingest_file(intake, str(path), summary)
-    assert (summary.accepted, dict(summary.rejected), summary.notes) == (
-        2,
-        {"malformed_json": 1},
-        [],
-    )
 
 
 def test_a_gzip_name_in_capitals_is_still_gzip(tmp_path, ledger, intake):
