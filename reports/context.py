@@ -39,6 +39,7 @@ def build_context(data: dict[str, Any], lang: str) -> dict[str, Any]:
         "toc": [{"id": key, "title": m.text(f"section.{key}")} for key in SECTIONS],
         "cover": cover(view, m),
         "scorecard": scorecard(view, figures),
+        "scorecard_notes": scorecard_notes(view, m),
         "basic": sections.basic_research(figures),
         "institutes": sections.institutes(figures),
         "findings": findings(view, figures),
@@ -174,6 +175,11 @@ def status_counts(view: View, m: Catalogue) -> list[dict[str, str]]:
 def scorecard(view: View, figures: Figures) -> list[dict[str, Any]]:
     m, rows = figures.m, []
     own_rules = status_rules(view.data.get("parameters"), m)  # their badges say that rule
+    first_years = {
+        indicator_id: target["from_year"]
+        for indicator_id, target in wording.merged(view.data.get("parameters"))["targets"].items()
+        if target.get("from_year") is not None
+    }
     for indicator_id in sorted(view.targets, key=order):
         t = view.targets[indicator_id]
         rows.append(
@@ -183,13 +189,31 @@ def scorecard(view: View, figures: Figures) -> list[dict[str, Any]]:
                 "latest": figures.value_text(indicator_id, t.get("latest_value")),
                 "latest_year": t.get("latest_year"),  # none: no "(—)" after the "—"
                 "target": figures.value_text(indicator_id, t.get("target")),
-                "target_year": year_text(t.get("target_year")),
+                "target_year": target_year_text(indicator_id, t, first_years, m),
                 "gap": gap_text(indicator_id, t.get("gap"), figures),
                 "forecast": figures.value_text(indicator_id, t.get("forecast")),
                 "status": status_view(t.get("status"), m, own_rules.get(indicator_id)),
+                "noted": indicator_id in own_rules,  # its rule is printed below the table
             }
         )
     return rows
+
+
+def scorecard_notes(view: View, m: Catalogue) -> list[str]:
+    """The own status rules of the scorecard's targets, shown under it: a
+    badge's tooltip reaches no one on a phone or on paper, and "off track"
+    beside a value at its target needs its reason in sight."""
+    rules = status_rules(view.data.get("parameters"), m)
+    return [rule for indicator_id, rule in rules.items() if indicator_id in view.targets]
+
+
+def target_year_text(
+    indicator_id: str, target: dict[str, Any], first_years: dict[str, int], m: Catalogue
+) -> str:
+    """2030, or "from 2026" for a target every year from then must reach."""
+    if indicator_id in first_years:
+        return m.text("status_rule.since", from_year=str(first_years[indicator_id]))
+    return year_text(target.get("target_year"))
 
 
 def gap_text(indicator_id: str, gap: float | None, figures: Figures) -> str:

@@ -33,7 +33,7 @@ def test_cover_shows_position_time_counts_seal_and_banner(data):
 def test_cover_in_korean(data):
     html = render("cover.html.j2", data, "ko")
     assert "데모 데이터" in html and "2026년 11월 24일 10:00 UTC" in html
-    assert "사건 수" in html
+    assert "이벤트 수" in html
 
 
 def test_cover_without_synthetic_flag_or_seal_has_no_banner(data):
@@ -64,6 +64,23 @@ def test_scorecard_has_a_row_and_a_text_badge_per_target(data):
     assert "Insufficient data" in html
     assert "7.5 pp" in html  # full-time coverage gap in percentage points
     assert "42.5% <small>(2029)</small>" in html
+
+
+@pytest.mark.parametrize(
+    ("lang", "first_year", "note"),
+    [
+        ("en", "from 2026", "† Integrated evaluation share: on track only if every year"),
+        ("ko", "2026년부터", "† 통합 평가 비중: 2026년부터 자료가 있는 모든 해가"),
+    ],
+)
+def test_scorecard_shows_a_targets_own_rule_in_sight(data, lang, first_year, note):
+    """Not only in a badge's tooltip, which no phone or paper shows: "off
+    track" beside a value at its target needs its reason."""
+    html = render("scorecard.html.j2", data, lang)
+    row = html.split('<tr data-indicator="institutes.integrated_evaluation_share">')[1]
+    row = row.split("</tr>")[0]
+    assert f"<small>({first_year})</small>" in row and '<span aria-hidden="true">†</span>' in row
+    assert f'<p class="note">{note}' in html
 
 
 def test_scorecard_in_korean_uses_percentage_points_and_units(data):
