@@ -139,7 +139,8 @@ def test_the_field_table_is_of_the_latest_year_of_the_national_figures():
         {"id": "coverage.all_faculty", "by": "field", "key": "physics", "year": 2030, "value": 0}
     ]
     (table, *_) = context.build_context(data, "en")["basic"]["tables"]
-    assert table["title"].startswith("Coverage among registered researchers, by research field") and " — 2026" in table["title"]
+    assert table["title"].startswith("Coverage among registered researchers, by research field")
+    assert " — 2026" in table["title"]
     assert "denominator is the field's registered researchers" in table["title"]
 
 
