@@ -163,12 +163,19 @@ def status_view(status: str | None, m: Catalogue, rule: str | None = None) -> di
 
 
 def status_counts(view: View, m: Catalogue) -> list[dict[str, str]]:
-    counts = {key: 0 for key in STATUSES}
-    for target in view.targets.values():
-        counts[status_view(target.get("status"), m)["key"]] += 1
+    """Per status, how many targets have it and which (named in scorecard
+    order): the overview says at once what is off track, not only how much."""
+    named: dict[str, list[str]] = {key: [] for key in STATUSES}
+    for indicator_id in sorted(view.targets, key=order):
+        key = status_view(view.targets[indicator_id].get("status"), m)["key"]
+        named[key].append(m.indicator(indicator_id)["name"])
     return [
-        {**status_view(key, m), "count": filters.format_count(n, m.lang)}
-        for key, n in counts.items()
+        {
+            **status_view(key, m),
+            "count": filters.format_count(len(names), m.lang),
+            "names": m.text("ui.name_separator").join(names),
+        }
+        for key, names in named.items()
     ]
 
 

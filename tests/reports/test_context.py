@@ -74,6 +74,24 @@ def test_status_counts_cover_every_status():
     assert counts == {"on_track": "4", "at_risk": "3", "off_track": "2", "insufficient_data": "1"}
 
 
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_the_overview_names_the_targets_of_each_status(lang):
+    """A minister reads at once what is off track, not only how many."""
+    data = report_data()
+    built = context.build_context(data, lang)
+    catalogue = load(lang)
+    for status in built["cover"]["status_counts"]:
+        ids = [
+            t["id"]
+            for t in data["targets"]
+            if (t.get("status") or "insufficient_data") == status["key"]
+        ]
+        names = [catalogue.indicator(i)["name"] for i in ids]
+        assert sorted(
+            filter(None, status["names"].split(catalogue.text("ui.name_separator")))
+        ) == sorted(names)
+
+
 def test_scorecard_is_in_indicator_order():
     built = context.build_context(report_data(), "en")
     ids = [row["id"] for row in built["scorecard"]]
