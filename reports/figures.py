@@ -116,7 +116,12 @@ class Figures:
                 targets += self.target_of(indicator_id, factor)
         y_label = unit_override or self.m.text(f"unit.{axis_key}")
         title = self.m.text(f"chart.{key}")
-        common = dict(x_label=self.m.text("unit.axis_year"), y_label=y_label, suffix=suffix)
+        common = dict(
+            x_label=self.m.text("unit.axis_year"),
+            y_label=y_label,
+            suffix=suffix,
+            description=self.describe(ids, show_targets),
+        )
         if bars:
             chart = charts.bar_chart(
                 f"fig-{key}", title, self.view.years, series, targets=targets, **common
@@ -143,6 +148,36 @@ class Figures:
             if i in self.view.targets and show_targets
         ]
         return figure(chart, headers, rows + target_rows, self.m)
+
+    def describe(self, ids: Sequence[str], show_targets: bool) -> str:
+        """The chart in words, for a screen reader: each line from its first
+        year with data to its last, and its target."""
+        parts = []
+        for indicator_id in ids:
+            values = self.view.values.get(indicator_id, {})
+            years = [year for year in self.view.years if values.get(year) is not None]
+            if years:
+                first, last = years[0], years[-1]
+                parts.append(
+                    self.m.text(
+                        "chart_text.series",
+                        name=self.name(indicator_id),
+                        first_year=str(first),
+                        first=self.value_text(indicator_id, values[first]),
+                        last_year=str(last),
+                        last=self.value_text(indicator_id, values[last]),
+                    )
+                )
+            target = self.view.targets.get(indicator_id)
+            if show_targets and target and target.get("target") is not None:
+                parts.append(
+                    self.m.text(
+                        "chart_text.target",
+                        target=self.value_text(indicator_id, target["target"]),
+                        year=str(target.get("target_year")),
+                    )
+                )
+        return " ".join(parts)
 
     def distribution_figure(
         self,

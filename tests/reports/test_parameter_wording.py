@@ -200,5 +200,8 @@ def test_every_placeholder_in_the_catalogue_has_a_value(lang):
             assert "{" not in catalogue.text(key, more="3", id="x", year="2026")
         elif key.startswith("gap."):
             assert "{" not in catalogue.text(key, amount="1.9 pp")
+        elif key.startswith("chart_text."):
+            values = dict(name="x", first="1%", first_year="2024", last="2%", last_year="2030")
+            assert "{" not in catalogue.text(key, **values, target="3%", year="2030")
         else:
             assert "{" not in catalogue.text(key)

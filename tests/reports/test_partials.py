@@ -83,6 +83,15 @@ def test_scorecard_shows_a_targets_own_rule_in_sight(data, lang, first_year, not
     assert f'<p class="note">{note}' in html
 
 
+def test_a_chart_is_described_in_words_for_screen_readers(data):
+    """Its title alone told a screen reader nothing of the trend or the target."""
+    html = render("basic_research.html.j2", data)
+    assert (
+        '<desc id="fig-coverage-desc">Coverage, all faculty: 17.2% in 2024, 24.3% in 2029. '
+        "Target: 30.0% by 2030. Coverage, full-time faculty:"
+    ) in html
+
+
 def test_scorecard_in_korean_uses_percentage_points_and_units(data):
     html = render("scorecard.html.j2", data, "ko")
     assert "7.5%p" in html and "9,405명" in html and "순항" in html
