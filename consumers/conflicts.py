@@ -5,9 +5,10 @@ different files or pipes, or `ingest` beside `consume`) can conflict: the
 batch that commits second was decided on state the first one changed, so it
 is decided again. Retried at once, the two tend to conflict again in step,
 batch after batch; so each retry waits a random pause that grows to half a
-second, and a batch is given up only after a minute of losing
+second. `ingest` gives a batch up after a minute of losing
 (`WriterContention`: the command ends with one line, and what was committed
-before is kept), or 5 s after a stop was asked for (`consume`).
+before is kept); `consume`, a service that must outlast a bulk ingest on the
+same subjects, only 5 s after a stop was asked for.
 """
 
 import random
@@ -37,8 +38,13 @@ class Attempts:
     until RETRY_SECONDS have passed since the first, or WHILE_STOPPING_SECONDS
     after `stopping()` turned true."""
 
-    def __init__(self, stopping: Callable[[], bool] = lambda: False) -> None:
+    def __init__(
+        self, stopping: Callable[[], bool] = lambda: False, seconds: float | None = None
+    ) -> None:
+        """`seconds`: how long to keep trying (default RETRY_SECONDS; `consume`,
+        a service, keeps trying until it is asked to stop: math.inf)."""
         self.stopping = stopping
+        self.limit = seconds
         self.started = time.monotonic()
 
     @property
@@ -46,7 +52,7 @@ class Attempts:
         return time.monotonic() - self.started
 
     def __iter__(self) -> Iterator[int]:
-        deadline = self.started + RETRY_SECONDS
+        deadline = self.started + (RETRY_SECONDS if self.limit is None else self.limit)
         attempt = 1
         while True:
             yield attempt

@@ -96,7 +96,8 @@ class Intake:
         attempts, conflict = Attempts(), None
         for attempt in attempts:
             if conflict is not None and attempt & (attempt - 1) == 0:  # 2, 4, 8…: not a flood
-                self.on_conflict(f"a batch lost {attempt - 1} races with another writer; retrying")
+                lost = "a race" if attempt == 2 else f"{attempt - 1} races"
+                self.on_conflict(f"a batch lost {lost} with another writer; retrying")
             unit = self.ledger.begin()
             outcomes = self.decide_all(unit, messages, screened)
             try:

@@ -118,6 +118,11 @@ class ConsumeSettings:
         return {
             **client_settings(self.bootstrap_servers, self.connect_timeout),
             "acks": "all",
+            # Not idempotent: a dead letter may come twice anyway (its headers say
+            # which record it is), and an idempotent producer whose producer id the
+            # broker lost (a restart without its data) retries UnknownProducerIdError
+            # for good, so the batch never commits though the broker is back.
+            "enable_idempotence": False,
             "linger_ms": 5,
             # A dead letter carries a record as fetched (up to 8 MiB), plus our headers.
             "max_request_size": 8 * 1024 * 1024 + 64 * 1024,

@@ -19,6 +19,7 @@ log line about a record names topic, partition and offset.
 """
 
 import gc
+import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -27,7 +28,7 @@ from eventsourcing.persistence import PersistenceError
 from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaError
 
-from consumers.conflicts import Attempts, WriterContention
+from consumers.conflicts import Attempts
 from consumers.dead_letters import DeadLetters, Interrupted
 from consumers.intake import Intake, Outcome, Summary
 from consumers.kafka_batch import Batch, InFlight, Pending, raws, skipped, tracking_name
@@ -265,7 +266,7 @@ class KafkaIngest:
         if screened is None:
             screened = self.screener.result(None, raws(held))
         forwarded = set() if forwarded is None else forwarded
-        attempts, conflict = Attempts(lambda: self.stopping), None
+        attempts, conflict = Attempts(lambda: self.stopping, math.inf), None
         for attempt in attempts:
             floor = self.recorded(held)
             for text in skipped(held, floor):
@@ -288,10 +289,8 @@ class KafkaIngest:
                 conflict = error
                 if attempt & (attempt - 1) == 0:  # attempts 1, 2, 4, 8…: a line, not a flood
                     self.log(f"batch conflicted with another writer (attempt {attempt}); retrying")
-        else:
-            if self.stopping:  # not committed: read again next time
-                raise Interrupted("it kept losing races with another writer")
-            raise WriterContention(attempts.seconds, conflict)
+        else:  # only a stop ends the attempts: not committed, read again next time
+            raise Interrupted(f"it kept losing races with another writer: {conflict}")
         self.account(batch, floor, outcomes)
 
     def apply_ahead(

@@ -153,6 +153,45 @@ def test_a_stop_ends_the_retries_of_a_batch_that_keeps_losing(
     assert ledger.resume_point(tracking_name(TOPIC, 0)) == 0, "not committed"
 
 
+class OvertakenForAWhile(KafkaIngest):
+    """Another writer records a fact about the batch's subject between each
+    decision and commit, for `seconds` (a bulk ingest on the same subjects)."""
+
+    def __init__(self, *args, rival, seconds: float, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.rival, self.until = rival, time.monotonic() + seconds
+
+    def forward(self, records, outcomes, done) -> None:
+        if time.monotonic() < self.until:
+            self.rival()
+        super().forward(records, outcomes, done)
+
+
+@pytest.mark.kafka
+def test_consume_outlasts_a_rival_longer_than_ingest_would(broker, ledger, store_url, monkeypatch):
+    """A service does not give a batch up while it is not asked to stop."""
+    monkeypatch.setattr("consumers.conflicts.RETRY_SECONDS", 0.2)
+    assert reasons(send(Intake(ledger, load_policy()), event("ResearcherRegistered", "R1"))) == [
+        "accepted"
+    ]
+    other = open_ledger(store_url)
+    rival = Intake(other, load_policy())
+    settings = ConsumeSettings(broker, [TOPIC], "unused")
+    ingest = OvertakenForAWhile(
+        Intake(ledger, load_policy()),
+        settings,
+        lambda text: None,
+        rival=lambda: send(rival, event("ResearcherPositionChanged", "R1")),
+        seconds=1.0,
+    )
+    try:
+        ingest.apply(held([record(0, line(event("ResearcherPositionChanged", "R1")))]))
+    finally:
+        ingest.close()
+        other.close()
+    assert ledger.resume_point(tracking_name(TOPIC, 0)) == 1, "committed once the rival stopped"
+
+
 @pytest.mark.kafka
 def test_pipelined_batches_apply_as_one_by_one(ingest, ledger):
     messages = [line(event("ResearcherRegistered", f"P{i}")) for i in range(6)]

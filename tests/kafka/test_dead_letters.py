@@ -5,12 +5,15 @@ import threading
 import time
 
 import pytest
-from kafka import KafkaProducer
+from kafka import KafkaAdminClient, KafkaProducer
+from kafka.admin import NewTopic
 
 from consumers.dead_letters import DeadLetters, Interrupted
 from consumers.intake import Outcome
 from consumers.kafka_common import ConsumeSettings
+from tests.kafka.conftest import free_port, running_broker
 from tests.kafka.helpers import headers, network_threads, new_topic, read_topic
+from tests.kafka.proxy import Proxy
 from tests.kafka.test_batches import record
 
 pytestmark = pytest.mark.kafka
@@ -96,3 +99,41 @@ def test_a_tombstone_is_dead_lettered_as_a_tombstone(broker):
     _, second = read_topic(broker, topic, 2)
     assert second.value is None
     assert headers(second)["rnd-ledger.source-offset"] == "1"
+
+
+def test_dead_letters_go_on_after_the_broker_lost_its_state(tmp_path):
+    """A broker restarted without its data (or a producer id it expired): an
+    idempotent producer retried UnknownProducerIdError for good, so the batch
+    never committed though the broker was up. Dead letters may come twice
+    anyway (their headers identify them): the producer is not idempotent."""
+    proxy_port = free_port()
+    proxy = None
+    with running_broker(tmp_path / "first.log", advertised_port=proxy_port) as first:
+        proxy = Proxy(proxy_port, first)
+        proxy.restore()
+        broker = f"127.0.0.1:{proxy_port}"
+        topic = new_topic(broker, prefix="dead")
+        letters = letters_to(broker, topic, threading.Event())
+    proxy.cut()
+    try:
+        with running_broker(tmp_path / "second.log", advertised_port=proxy_port) as second:
+            proxy.target = ("127.0.0.1", second)
+            proxy.restore()
+            admin = KafkaAdminClient(bootstrap_servers=broker)
+            try:
+                admin.create_topics([NewTopic(topic, 1, 1)])
+            finally:
+                admin.close()
+            sent: list[int] = []
+            sender = threading.Thread(
+                target=lambda: sent.append(letters.send([record(1, b"second")], [REJECTED])),
+                daemon=True,
+            )
+            sender.start()
+            sender.join(timeout=60)
+            assert sent == [1], "the dead letter was not acknowledged within 60 s"
+            letters.close()
+            (only,) = read_topic(broker, topic, 1)
+            assert headers(only)["rnd-ledger.source-offset"] == "1"
+    finally:
+        proxy.cut()
