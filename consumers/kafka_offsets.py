@@ -4,6 +4,7 @@ The ledger holds the true positions; offsets committed to the group are for
 monitoring tools only, so failing to commit them is logged and harmless.
 """
 
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -12,12 +13,15 @@ from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
 COMMIT_TIMEOUT_MS = 5_000
+SAY_FAILURES_EVERY_SECONDS = 10.0  # as kafka-python's own warnings are condensed
 
 
 class GroupOffsets:
     def __init__(self, consumer: KafkaConsumer, log: Callable[[str], None]) -> None:
         self.consumer = consumer
         self.log = log
+        self.unsaid = 0  # failed commits since the last line about them
+        self.said_at: float | None = None
 
     def commit(self, next_offsets: Mapping[TopicPartition, int]) -> None:
         """Tell the group how far we are, for lag monitors; asynchronously, since
@@ -31,12 +35,21 @@ class GroupOffsets:
             self.committed(offsets, error)
 
     def committed(self, offsets: Mapping[TopicPartition, Any], response: Any) -> None:
-        if isinstance(response, Exception):
-            where = ", ".join(f"{tp.topic}:{tp.partition}" for tp in offsets)
-            self.log(
-                f"offset commit to the group failed for {where} ({type(response).__name__}); "
-                "harmless: the ledger holds the positions"
-            )
+        """A failed commit is said at most once per SAY_FAILURES_EVERY_SECONDS: right
+        after an assignment a coordinator not yet ready fails dozens in a second."""
+        if not isinstance(response, Exception):
+            return
+        now = time.monotonic()
+        if self.said_at is not None and now - self.said_at < SAY_FAILURES_EVERY_SECONDS:
+            self.unsaid += 1
+            return
+        where = ", ".join(f"{tp.topic}:{tp.partition}" for tp in offsets)
+        more = f"; {self.unsaid:,} more since the last such line" if self.unsaid else ""
+        self.log(
+            f"offset commit to the group failed for {where} ({type(response).__name__}){more}; "
+            "harmless: the ledger holds the positions"
+        )
+        self.said_at, self.unsaid = now, 0
 
     def commit_final(self, positions: Mapping[TopicPartition, int]) -> None:
         """At shutdown: the positions of the partitions still ours, synchronously."""
