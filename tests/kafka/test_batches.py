@@ -110,85 +110,69 @@ def test_a_batch_that_loses_a_race_is_decided_again_without_the_rivals_records(
 
 
 class OvertakenIngest(KafkaIngest):
-    """Another writer records a fact about the batch's subject between every
-    decision and commit; a stop is asked for after the first."""
+    """Another writer records a fact about R1 between each of this ingest's
+    decisions and its commit, for `seconds`; `stop_after_first`: a stop is
+    asked for after the first (SIGTERM during a losing streak)."""
 
-    def __init__(self, *args, rival, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.rival = rival
+    def __init__(self, *args, rival_store: str, seconds: float, stop_after_first: bool) -> None:
+        super().__init__(*args)
+        self.other = open_ledger(rival_store)  # a second writer, as far as the store knows
+        self.rival = Intake(self.other, load_policy())
+        self.until = time.monotonic() + seconds
+        self.stop_after_first = stop_after_first
 
     def forward(self, records, outcomes, done) -> None:
-        self.rival()
+        if time.monotonic() < self.until:
+            send(self.rival, event("ResearcherPositionChanged", "R1"))
         super().forward(records, outcomes, done)
-        self.stopping = True
+        self.stopping = self.stopping or self.stop_after_first
+
+    def close(self) -> None:
+        super().close()
+        self.other.close()
+
+
+def overtaken(broker: str, ledger, store_url: str, **kwargs) -> OvertakenIngest:
+    """R1 registered, and an ingest whose batches about R1 are overtaken."""
+    registered = send(Intake(ledger, load_policy()), event("ResearcherRegistered", "R1"))
+    assert reasons(registered) == ["accepted"]
+    settings = ConsumeSettings(broker, [TOPIC], "unused")
+    return OvertakenIngest(
+        Intake(ledger, load_policy()), settings, lambda text: None, rival_store=store_url, **kwargs
+    )
+
+
+def moved_r1() -> dict[TopicPartition, list[ConsumerRecord]]:
+    return held([record(0, line(event("ResearcherPositionChanged", "R1")))])
 
 
 @pytest.mark.kafka
 def test_a_stop_ends_the_retries_of_a_batch_that_keeps_losing(
     broker, ledger, store_url, monkeypatch
 ):
-    """Not a minute of retries after SIGTERM: the batch is left uncommitted
+    """Not endless retries after SIGTERM: the batch is left uncommitted
     (read again next time), as when its dead letters are unacknowledged."""
     monkeypatch.setattr("consumers.conflicts.WHILE_STOPPING_SECONDS", 0.2)
-    assert reasons(send(Intake(ledger, load_policy()), event("ResearcherRegistered", "R1"))) == [
-        "accepted"
-    ]
-    other = open_ledger(store_url)
-    rival = Intake(other, load_policy())
-    settings = ConsumeSettings(broker, [TOPIC], "unused")
-    ingest = OvertakenIngest(
-        Intake(ledger, load_policy()),
-        settings,
-        lambda text: None,
-        rival=lambda: send(rival, event("ResearcherPositionChanged", "R1")),
-    )
+    ingest = overtaken(broker, ledger, store_url, seconds=3600, stop_after_first=True)
     started = time.monotonic()
     try:
         with pytest.raises(Interrupted, match="kept losing races with another writer"):
-            ingest.apply(held([record(0, line(event("ResearcherPositionChanged", "R1")))]))
+            ingest.apply(moved_r1())
     finally:
         ingest.close()
-        other.close()
     assert time.monotonic() - started < 10
     assert ledger.resume_point(tracking_name(TOPIC, 0)) == 0, "not committed"
-
-
-class OvertakenForAWhile(KafkaIngest):
-    """Another writer records a fact about the batch's subject between each
-    decision and commit, for `seconds` (a bulk ingest on the same subjects)."""
-
-    def __init__(self, *args, rival, seconds: float, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.rival, self.until = rival, time.monotonic() + seconds
-
-    def forward(self, records, outcomes, done) -> None:
-        if time.monotonic() < self.until:
-            self.rival()
-        super().forward(records, outcomes, done)
 
 
 @pytest.mark.kafka
 def test_consume_outlasts_a_rival_longer_than_ingest_would(broker, ledger, store_url, monkeypatch):
     """A service does not give a batch up while it is not asked to stop."""
     monkeypatch.setattr("consumers.conflicts.RETRY_SECONDS", 0.2)
-    assert reasons(send(Intake(ledger, load_policy()), event("ResearcherRegistered", "R1"))) == [
-        "accepted"
-    ]
-    other = open_ledger(store_url)
-    rival = Intake(other, load_policy())
-    settings = ConsumeSettings(broker, [TOPIC], "unused")
-    ingest = OvertakenForAWhile(
-        Intake(ledger, load_policy()),
-        settings,
-        lambda text: None,
-        rival=lambda: send(rival, event("ResearcherPositionChanged", "R1")),
-        seconds=1.0,
-    )
+    ingest = overtaken(broker, ledger, store_url, seconds=1.0, stop_after_first=False)
     try:
-        ingest.apply(held([record(0, line(event("ResearcherPositionChanged", "R1")))]))
+        ingest.apply(moved_r1())
     finally:
         ingest.close()
-        other.close()
     assert ledger.resume_point(tracking_name(TOPIC, 0)) == 1, "committed once the rival stopped"
 
 
