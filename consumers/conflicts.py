@@ -63,3 +63,8 @@ class Attempts:
             longest = min(LONGEST_PAUSE_SECONDS, FIRST_PAUSE_SECONDS * 2**attempt)
             time.sleep(random.uniform(0, longest))
             attempt += 1
+
+
+def worth_a_line(attempt: int) -> bool:
+    """Attempts 1, 2, 4, 8…: a line about a losing streak, not a flood of them."""
+    return attempt & (attempt - 1) == 0

@@ -253,12 +253,13 @@ def ingest_from(
 ) -> int:
     recorded = recorded_line(intake.ledger, name)
     resume = 0 if from_start else recorded
-    size = Path(path).stat().st_size if is_regular_file(path) and not is_gzip_name(path) else None
+    regular = is_regular_file(path)
+    size = Path(path).stat().st_size if regular and not is_gzip_name(path) else None
     label = "<stdin>" if path == STDIN else stored_name(path)
     long_input = size is None or size > LONG_INPUT_BYTES
     held: list[int] = []  # a last line still being written (`whole_lines`)
     with open_input(path) as handle, AheadScreener(start_worker=long_input) as screener:
-        lines = whole_lines(handle, held) if is_regular_file(path) else handle
+        lines = whole_lines(handle, held) if regular else handle
         batches = read_batches(
             handle, lines, resume, label, required_source, batch_lines or BATCH_LINES
         )

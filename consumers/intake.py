@@ -12,7 +12,7 @@ from typing import Any, Literal, NamedTuple
 
 from eventsourcing.persistence import Tracking
 
-from consumers.conflicts import Attempts, WriterContention
+from consumers.conflicts import Attempts, WriterContention, worth_a_line
 from contract.policy import AuthorizationPolicy
 from contract.screen import ENVELOPE_FIELDS, Screened, screen
 from contract.validation import ContractViolation
@@ -95,7 +95,7 @@ class Intake:
         screened = screened if screened is not None else [screen(m.raw) for m in messages]
         attempts, conflict = Attempts(), None
         for attempt in attempts:
-            if conflict is not None and attempt & (attempt - 1) == 0:  # 2, 4, 8…: not a flood
+            if conflict is not None and worth_a_line(attempt):
                 lost = "a race" if attempt == 2 else f"{attempt - 1} races"
                 self.on_conflict(f"a batch lost {lost} with another writer; retrying")
             unit = self.ledger.begin()

@@ -28,7 +28,7 @@ from eventsourcing.persistence import PersistenceError
 from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaError
 
-from consumers.conflicts import Attempts
+from consumers.conflicts import Attempts, worth_a_line
 from consumers.dead_letters import DeadLetters, Interrupted
 from consumers.intake import Intake, Outcome, Summary
 from consumers.kafka_batch import Batch, InFlight, Pending, raws, skipped, tracking_name
@@ -287,7 +287,7 @@ class KafkaIngest:
                 break
             except ConcurrentWrite as error:
                 conflict = error
-                if attempt & (attempt - 1) == 0:  # attempts 1, 2, 4, 8…: a line, not a flood
+                if worth_a_line(attempt):
                     self.log(f"batch conflicted with another writer (attempt {attempt}); retrying")
         else:  # only a stop ends the attempts: not committed, read again next time
             raise Interrupted(f"it kept losing races with another writer: {conflict}")
