@@ -23,6 +23,7 @@ class Target:
     target_year: int
     source: str = ""
     from_year: int | None = None
+    source_ko: str = ""  # the source in Korean, for the Korean report (optional)
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class Parameters:
                     "target_year": t.target_year,
                     **({"from_year": t.from_year} if t.from_year is not None else {}),
                     "source": t.source,
+                    **({"source_ko": t.source_ko} if t.source_ko else {}),
                 }
                 for key, t in sorted(self.targets.items())
             },
@@ -76,6 +78,15 @@ def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+def without_stale_translations(merged: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+    """A target whose `source` the user's file gives keeps no default `source_ko`:
+    the Korean report shows the user's own source, not the shipped one's translation."""
+    for key, target in given.get("targets", {}).items():
+        if isinstance(target, dict) and "source" in target and "source_ko" not in target:
+            merged["targets"][key].pop("source_ko", None)
+    return merged
+
+
 def load_parameters(path: str | None = None) -> Parameters:
     raw = tomllib.loads(default_text())
     name = "projections/parameters.toml"
@@ -91,7 +102,7 @@ def load_parameters(path: str | None = None) -> Parameters:
                 f"parameters file {path}: unknown key {unknown[0]} (a typo? the keys are "
                 "those of projections/parameters.toml; schemes may be added)"
             )
-        raw = merge(raw, given)
+        raw = without_stale_translations(merge(raw, given), given)
         name = path
     try:
         return build(raw, name)
@@ -146,6 +157,7 @@ def build(raw: dict[str, Any], name: str) -> Parameters:
             target_year=_int(t.get("target_year", 2030), f"targets.{key}.target_year"),
             source=str(t.get("source", "")),
             from_year=t.get("from_year"),
+            source_ko=str(t.get("source_ko", "")),
         )
         for key, t in raw.get("targets", {}).items()
     }

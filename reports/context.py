@@ -125,7 +125,8 @@ def plain(value: Any) -> str:
 
 
 def target_parameter_rows(parameters: dict[str, Any], m: Catalogue) -> list[dict[str, str]]:
-    """The targets of the parameters file: indicator, value, year and the source of the number."""
+    """The targets of the parameters file: indicator, value, year and the source
+    of the number, in the report's language where the file gives it (`source_ko`)."""
     targets = parameters.get("targets")
     if not isinstance(targets, dict):
         return []
@@ -139,7 +140,7 @@ def target_parameter_rows(parameters: dict[str, Any], m: Catalogue) -> list[dict
                 "name": m.indicator(indicator_id)["name"],
                 "value": format_value(indicator_id, spec.get("value"), m.lang),
                 "year": str(year) if year is not None else filters.MISSING,
-                "source": str(spec.get("source", "")),
+                "source": str(spec.get(f"source_{m.lang}") or spec.get("source", "")),
             }
         )
     return rows

@@ -38,6 +38,25 @@ def test_every_target_names_its_source():
         assert len(target["source"]) > 20, key
 
 
+def test_every_target_names_its_source_in_korean_too():
+    params = load_parameters()
+    for key, target in params.targets.items():
+        assert re.search("[가-힣]", target.source_ko) and "seed" not in target.source_ko, key
+        assert params.as_json()["targets"][key]["source_ko"] == target.source_ko
+
+
+def test_a_file_giving_its_own_source_drops_the_shipped_translation(tmp_path):
+    path = tmp_path / "p.toml"
+    path.write_text(
+        '[targets."coverage.full_time"]\nvalue = 0.6\nsource = "our plan"\n'
+        '[targets."coverage.early_career"]\nvalue = 0.8\n'
+    )
+    targets = load_parameters(str(path)).as_json()["targets"]
+    assert targets["coverage.full_time"]["source"] == "our plan"
+    assert "source_ko" not in targets["coverage.full_time"]
+    assert "신진 70%" in targets["coverage.early_career"]["source_ko"]  # no source given: kept
+
+
 def test_a_partial_file_keeps_the_other_defaults(tmp_path):
     path = tmp_path / "p.toml"
     path.write_text("[schemes]\nall_staff_integrated = 2028\n")

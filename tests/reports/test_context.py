@@ -52,6 +52,13 @@ def test_target_parameter_rows_follow_indicator_order_and_keep_sources():
     assert rows[1]["value"] == "100.0%" and rows[1]["source"] == ""
 
 
+def test_target_parameter_rows_give_the_source_in_the_reports_language():
+    parameters = {"targets": {"coverage.all_faculty": {"value": 0.3, "source": "seed item 7"}}}
+    parameters["targets"]["coverage.all_faculty"]["source_ko"] = "원문 7항"
+    assert context.target_parameter_rows(parameters, load("ko"))[0]["source"] == "원문 7항"
+    assert context.target_parameter_rows(parameters, load("en"))[0]["source"] == "seed item 7"
+
+
 @pytest.mark.parametrize(
     ("status", "key", "icon"),
     [
