@@ -51,6 +51,7 @@ def coverage(indicator: str) -> Callable[[Model, int], Roles]:
                 grant_events(m, grants, "numerator"),
                 ids(pis, "reg_event_id", "numerator"),
                 ids(pis, "state_event_id", "numerator"),
+                ids(pis, "departed_event_id", "numerator"),
                 ids(m.census.filter(pl.col("year") == year), "event_id", "denominator"),
             ]
         )
@@ -108,6 +109,7 @@ def census_missing(m: Model, year: int) -> Roles:
             grant_events(m, rows, "value"),
             ids(rows, "reg_event_id", "value"),
             ids(rows, "state_event_id", "value"),
+            ids(rows, "departed_event_id", "value"),
         ]
     )
 

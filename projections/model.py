@@ -168,6 +168,7 @@ class Model:
                     "early": pl.Boolean,
                     "state_event_id": pl.String,
                     "reg_event_id": pl.String,
+                    "departed_event_id": pl.String,
                 }
             )
         registered = self.registrations.select("researcher_id")
@@ -200,10 +201,13 @@ class Model:
             .last()
             .sort("eff")
         )
-        departed = (
+        departed = (  # the earliest departure counts (and is its lineage)
             self.eff["ResearcherDeparted"]
+            .sort("effective_on", "position")
             .group_by("subject_id")
-            .agg(departed_on=pl.col("effective_on").min())
+            .agg(
+                departed_on=pl.col("effective_on").first(), dep_event_id=pl.col("event_id").first()
+            )
             .rename({"subject_id": "researcher_id"})
         )
         ey = self.params.early_career_years
@@ -234,7 +238,11 @@ class Model:
             )
             .with_columns(
                 early=(pl.col("kind") == "full_time")
-                & (pl.col("first_appointed_on") > pl.date(pl.col("year") - ey, 12, 31))
+                & (pl.col("first_appointed_on") > pl.date(pl.col("year") - ey, 12, 31)),
+                # Leaving in Y decides the state of Y (the last day in post's).
+                departed_event_id=pl.when(
+                    pl.col("departed_on") <= pl.date(pl.col("year"), 12, 31)
+                ).then("dep_event_id"),
             )
             .select(
                 "researcher_id",
@@ -245,6 +253,7 @@ class Model:
                 "early",
                 "state_event_id",
                 "reg_event_id",
+                "departed_event_id",
             )
         )
 

@@ -259,3 +259,21 @@ def test_tables_show_a_missing_value_as_a_dash_not_none(cli):
     code, out, _ = cli("indicators", "--position", "0")
     assert code == 0 and out.splitlines()[0] == "Indicators as of position 0 (nothing recorded)"
     assert "None" not in out
+
+
+def test_lineage_lists_a_departure_that_decided_the_state_counted(store_url, tmp_path, capsys):
+    """R1 leaves on the day a change to non-full-time would take effect: the
+    state of 2026 is the last day in post's (full time), which the departure decides."""
+    registered = event("ResearcherRegistered", "R1")
+    change = event("ResearcherPositionChanged", "R1", payload_update={"institution_id": "U1"})
+    left = event("ResearcherDeparted", "R1", payload={"effective_on": "2026-09-01"})
+    award = event("GrantAwarded", "G1")
+    census = event("FacultyCensusReported", "U1")
+    fill(store_url, [[registered, change, left, award, census]])
+    argv = ["lineage", "coverage.full_time", "--year", "2026", "--format", "json"]
+    code = main([*argv, "--store", store_url, "--checkpoint-dir", str(tmp_path / "ck")])
+    shown = json.loads(capsys.readouterr().out)
+    assert code == 0 and shown["numerator"] == 1
+    roles = {e["event_id"]: e["role"] for e in shown["events"]}
+    assert roles[left["event_id"]] == roles[registered["event_id"]] == "numerator"
+    assert change["event_id"] not in roles  # it never took effect
