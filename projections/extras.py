@@ -6,6 +6,7 @@ import polars as pl
 
 from projections.facts import Facts
 from projections.model import Model
+from projections.rows import WHOLE
 
 GRADES = ("S", "A", "B", "C", "D")
 
@@ -32,7 +33,7 @@ def distributions(m: Model) -> list[dict[str, Any]]:
         .unpivot(index="year", variable_name="key", value_name="value")
         .select(id=pl.lit("institutes.program_split"), year="year", key="key", value="value")
     )
-    frame = pl.concat([grades.cast({"value": pl.Int64}), split.cast({"value": pl.Int64})])
+    frame = pl.concat([grades.cast({"value": WHOLE}), split.cast({"value": WHOLE})])
     return frame.sort(["id", "year", "key"]).to_dicts()
 
 

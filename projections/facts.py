@@ -17,6 +17,10 @@ from contract.payloads import PAYLOAD_TYPES
 from domain.history import REJECTION_TOPIC, UnreadableRecord, fact_topics
 
 S, I64, F64, B, D = pl.String, pl.Int64, pl.Float64, pl.Boolean, pl.Date
+# Money: the contract allows up to 10^16 KRW per field, so a sum of a
+# thousand such wraps round in 64 bits (silently, to a wrong or negative
+# figure); every sum of money is made in 128 bits.
+KRW = pl.Int128
 
 ENVELOPE = {
     "event_id": S,
@@ -48,10 +52,10 @@ PAYLOADS: dict[str, dict[str, pl.DataType]] = {
         "field": S,
         "start_on": D,
         "end_on": D,
-        "annual_amount_krw": I64,
+        "annual_amount_krw": KRW,
     },
-    "GrantAmended": {"end_on": D, "annual_amount_krw": I64},
-    "GrantFundsDisbursed": {"fiscal_year": I64, "amount_krw": I64, "disbursed_on": D},
+    "GrantAmended": {"end_on": D, "annual_amount_krw": KRW},
+    "GrantFundsDisbursed": {"fiscal_year": I64, "amount_krw": KRW, "disbursed_on": D},
     "GrantTerminated": {"effective_on": D, "reason": S},
     "SelectionEvaluationCompleted": {
         "program": S,
@@ -64,22 +68,22 @@ PAYLOADS: dict[str, dict[str, pl.DataType]] = {
     "StageEvaluationHeld": {"held_on": D, "result": S},
     "RnDBudgetEnacted": {
         "fiscal_year": I64,
-        "total_government_rnd_krw": I64,
-        "basic_research_krw": I64,
+        "total_government_rnd_krw": KRW,
+        "basic_research_krw": KRW,
     },
-    "BlockFundingAllocated": {"fiscal_year": I64, "amount_krw": I64, "performance_score": F64},
-    "BlockFundingSpent": {"fiscal_year": I64, "category": S, "amount_krw": I64},
+    "BlockFundingAllocated": {"fiscal_year": I64, "amount_krw": KRW, "performance_score": F64},
+    "BlockFundingSpent": {"fiscal_year": I64, "category": S, "amount_krw": KRW},
     "AICenterDesignated": {"institution_id": S, "field": S, "designated_on": D},
     "AIResearchersTrained": {"year": I64, "count": I64},
     "InstituteRegistered": {"name_ko": S, "name_en": S},
     "InstituteBudgetReported": {
         "fiscal_year": I64,
-        "institutional_contribution_krw": I64,
-        "basic_program_krw": I64,
-        "strategic_program_krw": I64,
-        "project_revenue_krw": I64,
-        "personnel_cost_krw": I64,
-        "personnel_cost_from_contribution_krw": I64,
+        "institutional_contribution_krw": KRW,
+        "basic_program_krw": KRW,
+        "strategic_program_krw": KRW,
+        "project_revenue_krw": KRW,
+        "personnel_cost_krw": KRW,
+        "personnel_cost_from_contribution_krw": KRW,
     },
     "RepresentativeResultSubmitted": {"evaluation_year": I64, "result_id": S, "mission": S},
     "InstituteEvaluated": {
@@ -92,7 +96,7 @@ PAYLOADS: dict[str, dict[str, pl.DataType]] = {
         "fiscal_year": I64,
         "scheme": S,
         "recipients": I64,
-        "amount_krw": I64,
+        "amount_krw": KRW,
     },
     "SpecialHiringCompleted": {"year": I64, "hires": I64},
     "EventRetracted": {"retracted_event_id": S},

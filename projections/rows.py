@@ -7,13 +7,16 @@ contributed: a year with events > 0 is a data year).
 
 import polars as pl
 
+# Counts, sums and the parts of ratios: sums of money need more than 64 bits
+# (projections.facts.KRW).
+WHOLE = pl.Int128
 ROW = {
     "id": pl.String,
     "year": pl.Int32,
-    "value_i": pl.Int64,
+    "value_i": WHOLE,
     "value_f": pl.Float64,
-    "numerator": pl.Int64,
-    "denominator": pl.Int64,
+    "numerator": WHOLE,
+    "denominator": WHOLE,
     "ratio": pl.Boolean,
     "events": pl.Int64,
 }
@@ -22,10 +25,10 @@ BREAKDOWN = {
     "by": pl.String,
     "key": pl.String,
     "year": pl.Int32,
-    "value_i": pl.Int64,
+    "value_i": WHOLE,
     "value_f": pl.Float64,
-    "numerator": pl.Int64,
-    "denominator": pl.Int64,
+    "numerator": WHOLE,
+    "denominator": WHOLE,
     "ratio": pl.Boolean,
 }
 
@@ -42,7 +45,7 @@ def fraction() -> pl.Expr:
 def ratio_columns() -> dict[str, pl.Expr]:
     """The value columns of a ratio row (a row's value is one of value_i/value_f)."""
     return {
-        "value_i": pl.lit(None, pl.Int64),
+        "value_i": pl.lit(None, WHOLE),
         "value_f": fraction(),
         "numerator": pl.col("numerator"),
         "denominator": pl.col("denominator"),
@@ -59,7 +62,7 @@ def counts(
 ) -> pl.DataFrame:
     """A count or sum per year; 0 where nothing happened. `frame` has `year`."""
     value = pl.len() if value is None else value
-    agg = frame.group_by("year").agg(value_i=value.cast(pl.Int64), events=pl.len())
+    agg = frame.group_by("year").agg(value_i=value.cast(WHOLE), events=pl.len())
     out = (
         years.join(agg.with_columns(pl.col("year").cast(pl.Int32)), on="year", how="left")
         .with_columns(pl.col("value_i", "events").fill_null(0))
@@ -72,8 +75,8 @@ def counts(
         year="year",
         value_i="value_i",
         value_f=pl.lit(None, pl.Float64),
-        numerator=pl.lit(None, pl.Int64),
-        denominator=pl.lit(None, pl.Int64),
+        numerator=pl.lit(None, WHOLE),
+        denominator=pl.lit(None, WHOLE),
         ratio=pl.lit(False),
         events="events",
     ).cast(ROW)  # type: ignore[arg-type]
@@ -122,10 +125,10 @@ def breakdown_count(indicator: str, by: str, frame: pl.DataFrame) -> pl.DataFram
         by=pl.lit(by),
         key=pl.col("key").cast(pl.String),
         year="year",
-        value_i=pl.col("value").cast(pl.Int64),
+        value_i=pl.col("value").cast(WHOLE),
         value_f=pl.lit(None, pl.Float64),
-        numerator=pl.lit(None, pl.Int64),
-        denominator=pl.lit(None, pl.Int64),
+        numerator=pl.lit(None, WHOLE),
+        denominator=pl.lit(None, WHOLE),
         ratio=pl.lit(False),
     ).cast(BREAKDOWN)  # type: ignore[arg-type]
 

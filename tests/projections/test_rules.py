@@ -118,3 +118,24 @@ def test_records_stored_with_six_fraction_digits_still_sort_as_instants(
         )
     unit.commit()
     assert series(compute_in(store_url), "budget.basic_research_share")[0] == (200, 1000, 0.2)
+
+
+def test_sums_of_money_do_not_wrap_round_at_64_bits(intake, store_url, compute_in):
+    """The contract allows 10^16 - 1 KRW per field: 1,000 such allocations sum
+    past 2^63, which 64-bit sums wrapped round to a negative figure."""
+    most = 10**16 - 1
+    allocations = [
+        event("BlockFundingAllocated", f"U{i}", payload_update={"amount_krw": most})
+        for i in range(1_000)
+    ]
+    fields = ("institutional_contribution_krw", "project_revenue_krw")
+    budgets = [
+        event("InstituteBudgetReported", f"I{i}", payload_update=dict.fromkeys(fields, most))
+        for i in range(600)
+    ]
+    send(intake, *allocations, *budgets)
+    result = compute_in(store_url)
+    assert series(result, "ruf.block_funding_krw")[0] == 1_000 * most
+    assert series(result, "institutes.pbs_dependency")[0] == (600 * most, 1_200 * most, 0.5)
+    funded = [b for b in result["breakdowns"] if b["id"] == "ruf.block_funding_krw"]
+    assert funded and all(b["value"] == most for b in funded)
