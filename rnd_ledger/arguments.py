@@ -12,8 +12,19 @@ def add_store(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_unused_store(parser: argparse.ArgumentParser) -> None:
+    """cli.md: every subcommand takes --store. One that uses no store accepts
+    it too, so a script may pass the same options to every command."""
+    parser.add_argument(
+        "--store", metavar="URL", help="accepted as by every command; this one uses no store"
+    )
+
+
 def positive_int(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value < 1:
         raise argparse.ArgumentTypeError("must be 1 or more")
     return value

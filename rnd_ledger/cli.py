@@ -48,7 +48,7 @@ rnd-ledger keeps the facts of Korea's national R&D policy (basic research and
 government-funded institutes) in an event-sourced ledger, and computes the
 policy indicators from them.
 
-Every command that reads or writes the ledger takes --store URL (default:
+Every command takes --store URL (those that use no store accept it too; default:
 env RND_LEDGER_STORE, else sqlite:///rnd-ledger.db in the working directory):
   sqlite:///relative/path.db, sqlite:////absolute/path.db   embedded default
   postgresql://user:password@host:port/dbname               production

@@ -3,6 +3,7 @@
 import argparse
 import time
 
+from rnd_ledger.arguments import add_unused_store
 from rnd_ledger.output import status, writing_to
 
 DEFAULT_OUT = "demo-events.jsonl"
@@ -16,6 +17,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "covering 2024-2030, calibrated to Korea's published baselines, with some "
         "retractions, superseding reports, duplicates and invalid messages. Same seed, same bytes.",
     )
+    add_unused_store(demo)
     demo.add_argument(
         "--scale",
         choices=["small", "national"],

@@ -10,7 +10,7 @@ import orjson
 from contract.payloads import PAYLOAD_TYPES
 from contract.schema import all_schemas, bundled_schema, render
 from domain.history import accepted_facts, contract_form, rejections
-from rnd_ledger.arguments import add_store
+from rnd_ledger.arguments import add_store, add_unused_store
 from rnd_ledger.bootstrap import open_existing_ledger
 from rnd_ledger.output import status, table, writing_to
 from store.url import store_url
@@ -53,6 +53,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         metavar="EVENT_TYPE",
         help="e.g. GrantAwarded, envelope or message",
     )
+    add_unused_store(schema)
     schema.set_defaults(handler=run_schema)
 
 

@@ -24,7 +24,13 @@ from consumers.kafka_common import (
 )
 from contract.policy import load_policy
 from domain.ledger import Ledger
-from rnd_ledger.arguments import add_policy, add_store, positive_int, positive_seconds
+from rnd_ledger.arguments import (
+    add_policy,
+    add_store,
+    add_unused_store,
+    positive_int,
+    positive_seconds,
+)
 from rnd_ledger.bootstrap import open_ledger
 from rnd_ledger.errors import CommandError, first_line
 from rnd_ledger.ingest_command import print_summary, tune_garbage_collector
@@ -125,6 +131,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     publish.add_argument("files", nargs="+", metavar="FILE", help="JSONL file, .gz or -")
     add_policy(publish)
+    add_unused_store(publish)
     publish.set_defaults(handler=run_publish)
 
 

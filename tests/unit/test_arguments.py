@@ -1,0 +1,25 @@
+"""Options every command shares (cli.md)."""
+
+import argparse
+
+import pytest
+
+from rnd_ledger.arguments import positive_int
+from rnd_ledger.cli import build_parser
+
+
+def subcommands() -> dict[str, argparse.ArgumentParser]:
+    (action,) = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    return dict(action.choices)
+
+
+@pytest.mark.parametrize("name", sorted(subcommands()))
+def test_every_subcommand_takes_store(name):
+    """cli.md: 'Every subcommand takes --store URL'."""
+    options = {o for a in subcommands()[name]._actions for o in a.option_strings}
+    assert "--store" in options
+
+
+def test_a_count_that_is_no_number_is_named_plainly():
+    with pytest.raises(argparse.ArgumentTypeError, match="'abc' is not a whole number"):
+        positive_int("abc")
