@@ -34,6 +34,7 @@ LONG_INPUT_BYTES = 8 * 1024 * 1024  # more than a batch or two: start the screen
 STDIN = "-"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 UTF32_BOMS = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")
+GZIP_MAGIC = b"\x1f\x8b"
 
 
 # What reading a damaged input raises: the OS's errors, and gzip's (a bad
@@ -63,14 +64,14 @@ class Progress:
 def open_input(path: str) -> BinaryIO:
     """The input as bytes; InputError if it cannot be read or is not UTF-8."""
     if path == STDIN:
-        return refuse_utf16(sys.stdin.buffer, "standard input")
+        return refuse_unreadable_text(sys.stdin.buffer, "standard input")
     try:
         if is_gzip_name(path):
             handle: BinaryIO = gzip.open(path, "rb")  # type: ignore[assignment]
             handle.peek(1)  # type: ignore[attr-defined]  # fail now on a non-gzip file
         else:
             handle = open(path, "rb")
-        return refuse_utf16(handle, path)
+        return refuse_unreadable_text(handle, path)
     except UNREADABLE_INPUT as error:
         raise unreadable(path, error) from None
 
@@ -88,20 +89,31 @@ def is_gzip_name(path: str) -> bool:
     return path.lower().endswith(".gz")  # UP.JSONL.GZ too
 
 
-def refuse_utf16(handle: BinaryIO, name: str) -> BinaryIO:
-    """A UTF-16 file (what Windows PowerShell 5 writes with `>`) or UTF-32 one
-    would make every line a malformed_json rejection; say so once, and how to
-    fix it."""
+def refuse_unreadable_text(handle: BinaryIO, name: str) -> BinaryIO:
+    """A UTF-16 file (what Windows PowerShell 5 writes with `>`), a UTF-32 one,
+    or gzip data not named .gz (piped in, or renamed) would make every line a
+    malformed_json rejection, kept for good in the rejection log; say so once,
+    and how to fix it."""
     head = handle.peek(4)[:4] if hasattr(handle, "peek") else b""
     encoding = "UTF-32" if head in UTF32_BOMS else "UTF-16" if head[:2] in UTF16_BOMS else None
+    problem = None
     if encoding:
-        if handle is not sys.stdin.buffer:
-            handle.close()
-        raise InputError(
+        problem = (
             f"{name} is {encoding} text (it starts with a {encoding} byte order mark); JSON "
             f"lines must be UTF-8: convert it first, e.g. iconv -f {encoding} -t UTF-8 IN > "
             "OUT.jsonl"
         )
+    elif head[:2] == GZIP_MAGIC:
+        problem = f"{name} is gzip-compressed data" + (
+            " inside gzip compression: decompress it once first (gunzip)"
+            if is_gzip_name(name)
+            else ": give it as a file whose name ends in .gz, or decompress it first "
+            "(gunzip -c FILE.gz | rnd-ledger ingest -)"
+        )
+    if problem:
+        if handle is not sys.stdin.buffer:
+            handle.close()
+        raise InputError(problem)
     return handle
 
 
@@ -259,7 +271,8 @@ def ingest_from(
     long_input = size is None or size > LONG_INPUT_BYTES
     held: list[int] = []  # a last line still being written (`whole_lines`)
     with open_input(path) as handle, AheadScreener(start_worker=long_input) as screener:
-        lines = whole_lines(handle, held) if regular else handle
+        # A .gz ends with a trailer (a cut-off one fails to read): it is complete.
+        lines = whole_lines(handle, held) if regular and not is_gzip_name(path) else handle
         batches = read_batches(
             handle, lines, resume, label, required_source, batch_lines or BATCH_LINES
         )

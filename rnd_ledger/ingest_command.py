@@ -145,6 +145,8 @@ def check_inputs(paths: list[str]) -> None:
         # is opened only to be refused.
         if is_regular_file(path) or os.path.isdir(path):
             open_input(path).close()
+        elif path == STDIN:
+            open_input(path)  # looks at its first bytes (UTF-16? gzip?) without taking them
 
 
 def batch_done(

@@ -75,6 +75,21 @@ def test_ingest_from_stdin_and_gzip(tmp_path, sqlite_url):
     assert b"duplicate         3" in piped.stdout
 
 
+def test_gzip_piped_in_is_refused_before_a_store_is_made(tmp_path):
+    """Read as text, each line would be a malformed_json rejection kept for good."""
+    store = tmp_path / "new.db"
+    piped = subprocess.run(
+        [sys.executable, "-m", "rnd_ledger.cli", "ingest", "-", "--store", f"sqlite:///{store}"],
+        input=gzip.compress(jsonl([event("FacultyCensusReported", "U1")])),
+        capture_output=True,
+        timeout=120,
+    )
+    assert piped.returncode == 2 and piped.stdout == b""
+    assert piped.stderr.decode().count("\n") == 1
+    assert b"standard input is gzip-compressed data" in piped.stderr
+    assert not store.exists()
+
+
 def test_source_option_restricts_every_message(sample_file, sqlite_url, capsys):
     assert main(["ingest", str(sample_file), "--store", sqlite_url, "--source", "MOE"]) == 0
     out = capsys.readouterr().out

@@ -150,3 +150,34 @@ def test_a_last_line_without_newline_is_read_if_it_is_json(tmp_path, intake):
         {"malformed_json": 1},
         [],
     )
+
+
+def test_a_gzip_files_last_line_without_newline_is_judged(tmp_path, intake):
+    """A .gz read to its end is complete (a cut-off one fails to read): its
+    last line is judged now, not held back for a run that never brings more."""
+    path = tmp_path / "done.jsonl.gz"
+    path.write_bytes(gzip.compress(jsonl(sample(1)) + b'{"event_id": "X'))
+    summary = Summary()
+    ingest_file(intake, str(path), summary)
+    assert (summary.accepted, dict(summary.rejected), summary.notes) == (
+        2,
+        {"malformed_json": 1},
+        [],
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "advice"),
+    [
+        ("renamed.jsonl", "name ends in .gz, or decompress it first"),
+        ("twice.jsonl.gz", "inside gzip compression: decompress it once first"),
+    ],
+)
+def test_gzip_data_not_read_as_gzip_is_refused_whole(tmp_path, ledger, intake, name, advice):
+    """Read as text, every line would be a malformed_json rejection, kept for good."""
+    data = gzip.compress(jsonl(sample(2)))
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+    with pytest.raises(InputError, match=f"{name} is gzip-compressed data.*{advice}"):
+        ingest_file(intake, str(path), Summary())
+    assert list(accepted_facts(ledger)) == []
