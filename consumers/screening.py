@@ -26,10 +26,12 @@ PARENT_CHECK_SECONDS = 1.0
 
 
 def worker_setup(parent: int) -> None:
-    """Ctrl-C reaches the whole process group: the consumer decides when to stop.
-    And a consumer killed outright (SIGKILL) must not leave its worker behind.
-    Screening makes no reference cycles: the cyclic collector only costs time."""
+    """Ctrl-C, or a service manager's SIGTERM, reaches the whole process group:
+    the consumer decides when to stop. And a consumer killed outright (SIGKILL)
+    must not leave its worker behind. Screening makes no reference cycles: the
+    cyclic collector only costs time."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     gc.disable()
     threading.Thread(target=exit_with_parent, args=(parent,), daemon=True).start()
 

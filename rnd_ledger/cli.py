@@ -8,7 +8,9 @@ import argparse
 import os
 import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import NoReturn
 
 from eventsourcing.persistence import PersistenceError
@@ -87,11 +89,36 @@ def entry() -> NoReturn:
     exit_process(main())
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a service manager stopping the command, `kill`): stopped as
+    Ctrl-C stops it, committed batches kept, instead of dying mid-batch with
+    the screening worker's semaphores left behind. `consume` has its own."""
+
+
+def raise_terminated(signum: int, frame: object) -> NoReturn:
+    raise Terminated
+
+
+@contextmanager
+def terminated_as_interrupt() -> Iterator[None]:
+    """SIGTERM raises Terminated while a command runs (main thread only: a
+    test may call `main` from another)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     forget_left()
     args = build_parser().parse_args(argv)
     try:
-        code = int(args.handler(args))
+        with terminated_as_interrupt():
+            code = int(args.handler(args))
         sys.stdout.flush()  # a full disk or closed pipe shows here, not at exit
         return code
     except (
@@ -115,11 +142,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f"{error.filename}: " if error.filename is not None else "writing the output: "
         print(f"rnd-ledger: {where}{error.strerror or error}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
         print(
             "rnd-ledger: interrupted; committed batches are kept, re-run to resume", file=sys.stderr
         )
-        return 130
+        return 128 + (signal.SIGTERM if isinstance(stop, Terminated) else signal.SIGINT)
 
 
 # How PostgreSQL and psycopg say the server went away (a restart, a network cut).
