@@ -14,7 +14,7 @@ import msgspec
 from contract.json_text import every_string, names_payload_twice, well_formed
 from contract.payloads import PAYLOAD_TYPES, SCHEMA_VERSION, GrantAmended
 from contract.pii import contains_pii, iter_strings, may_hold_pii, redact
-from contract.types import Id
+from contract.types import ID_PATTERN, Id
 
 # Raised by msgspec for input it cannot read at all: invalid UTF-8 in a string,
 # or nesting deeper than the interpreter's recursion limit.
@@ -26,6 +26,11 @@ RFC3339 = (
     r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt]([01][0-9]|2[0-3]):[0-5][0-9]"
     r":[0-5][0-9](\.[0-9]{1,9})?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])(?!\n)$"
 )
+# What each pattern asks for, in words for the sender (the regex is no help there).
+FORMATS = {
+    ID_PATTERN: "1-128 of A-Z a-z 0-9 . _ : -, starting with a letter or digit",
+    RFC3339: "an RFC 3339 date-time with an offset, e.g. 2026-03-02T09:00:00+09:00",
+}
 FRACTION = re.compile(r"\.(\d+)")  # of seconds; RFC3339 allows one "." only there
 MAX_MESSAGE_BYTES = 64 * 1024
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -63,7 +68,11 @@ def describe(error: msgspec.ValidationError, prefix: str) -> str:
     if text.startswith("Invalid enum value"):
         text = "is not one of the allowed values"
     elif "matching regex" in text:
-        text = text.split(" matching regex", 1)[0] + " in the allowed format"
+        expected, _, regex = text.partition(" matching regex ")
+        text = f"{expected} in the allowed format"
+        # msgspec writes the regex with its backslashes doubled
+        if (shape := FORMATS.get(regex.strip("'").replace("\\\\", "\\"))) is not None:
+            text = f"expected {shape}"
     elif text.startswith("Invalid RFC3339"):
         text = "is not a valid " + text.removeprefix("Invalid RFC3339 encoded ")
     field = (prefix + path).lstrip(".") or "message"

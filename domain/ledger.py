@@ -196,8 +196,10 @@ class UnitOfWork:
         target = self.index.get(target_id) or self.find_event_ids([target_id]).get(target_id)
         if target is None:
             self.absent.append(target_id)
-        if target is None or target.event_type == "EventRetracted":
+        if target is None:
             raise UnknownSubject("payload.retracted_event_id: no such accepted event to retract")
+        if target.event_type == "EventRetracted":
+            raise UnknownSubject("payload.retracted_event_id: a retraction cannot be retracted")
         if target.subject_id != fact.subject_id:
             raise UnknownSubject("payload.retracted_event_id: the event is about another subject")
         if target.source != fact.source:

@@ -52,6 +52,17 @@ def test_a_retracted_award_makes_the_grant_unknown_until_a_new_award(ledger, int
     assert reasons(send(intake, event("GrantFundsDisbursed", "G1"))) == ["accepted"]
 
 
+def test_a_retraction_cannot_be_retracted_and_says_so(ledger, intake):
+    award = event("GrantAwarded", "G1")
+    first = retraction(award)
+    send(intake, award, first)
+    (outcome,) = send(intake, retraction(first))
+    assert (outcome.reason, outcome.message) == (
+        "unknown_subject",
+        "payload.retracted_event_id: a retraction cannot be retracted",
+    )
+
+
 def test_a_new_award_after_a_retracted_one_starts_afresh(ledger, intake):
     """What was recorded under the retracted award (a disbursement, a
     termination) does not bind the new one, as the projections count it."""

@@ -164,6 +164,21 @@ def test_messages_name_the_field_but_never_quote_the_value():
     assert "a@b.kr" not in caught.value.message
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "said"),
+    [
+        ("event_id", "E 1", "event_id: expected 1-128 of A-Z a-z 0-9 . _ : -, starting with"),
+        ("occurred_at", "2026-03-02T09:00:00", "occurred_at: expected an RFC 3339 date-time"),
+        ("subject_id", "-R1", "subject_id: expected 1-128 of A-Z a-z 0-9"),
+    ],
+)
+def test_a_value_in_the_wrong_format_is_told_the_format_wanted(field, value, said):
+    """The sender learns what to send, not that a regex did not match."""
+    with pytest.raises(ContractViolation) as caught:
+        parse_envelope(line(event("ResearcherDeparted", **{field: value})))
+    assert caught.value.message.startswith(said)
+
+
 def test_an_unknown_field_named_like_an_email_is_redacted():
     message = event("GrantAwarded", payload_update={"kim@example.com": 1})
     with pytest.raises(ContractViolation) as caught:
