@@ -60,7 +60,7 @@ def ingest_timed(path: Path, store: str) -> tuple[float, float]:
     ("Ingested N messages ... in X s": without start-up and the final seal)."""
     command = [sys.executable, "-m", "rnd_ledger.cli", "ingest", str(path), "--store", store]
     seconds, done = timed(lambda: subprocess.run(command, check=True, capture_output=True))
-    loop = re.search(rb"Ingested [\d,]+ messages into .* in ([\d.]+) s", done.stdout)
+    loop = re.search(rb"Ingested [\d,]+ messages? into .* in ([\d.]+) s", done.stdout)
     return seconds, float(loop[1]) if loop else seconds
 
 

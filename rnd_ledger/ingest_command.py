@@ -126,9 +126,13 @@ def run(args: argparse.Namespace) -> int:
                 if resumed
                 else ""
             )
-            status(f"{path}: {summary.total - before:,} messages read{skipped}")
+            read = summary.total - before
+            status(f"{path}: {read:,} message{'' if read == 1 else 's'} read{skipped}")
         elapsed = time.monotonic() - started
+        unsealed = ledger.position()
         sealed = None if chain is None else chain.seal()
+    if sealed and ledger.position() == unsealed:  # the last record is a seal over all before it
+        summary.notes.append("nothing new to seal: the seal below is the one already recorded")
     print_summary(summary, elapsed, redact_password(url), ledger.position(), sealed=sealed)
     ledger.close()
     leave_to_the_os(ledger)  # its aggregate cache (rnd_ledger/process_exit.py)
@@ -205,7 +209,8 @@ def print_summary(
     `sealed`: the seal the run recorded last, printed for the auditor to keep."""
     rate = summary.total / elapsed if elapsed > 0 else 0.0
     print(
-        f"Ingested {summary.total:,} messages into {where} in {elapsed:.1f} s "
+        f"Ingested {summary.total:,} message{'' if summary.total == 1 else 's'} into {where} "
+        f"in {elapsed:.1f} s "
         f"({rate:,.0f}/s){timed}"
     )
     rows: list[tuple[str, int]] = [("accepted", summary.accepted), ("duplicate", summary.duplicate)]

@@ -54,6 +54,15 @@ def test_verify_tampered_store_exits_1_naming_the_seal(ingested, capsys):
     assert lines[-1].startswith("verify: 3 failure(s); 4 records, 1 seal and 1 expected seal")
 
 
+def test_a_rerun_that_stores_nothing_says_its_seal_is_the_one_recorded(ingested, tmp_path, capsys):
+    store_url, kept = ingested
+    assert main(["ingest", str(tmp_path / "in.jsonl"), "--store", store_url]) == 0
+    out = capsys.readouterr().out
+    assert "Note: nothing new to seal: the seal below is the one already recorded" in out
+    assert re.search(r"^Sealed (\d+:[0-9a-f]{64})$", out, re.M)[1] == kept
+    assert "Ingested 0 messages" in out and "Ledger position is now 4." in out
+
+
 def test_ingest_no_seal(tmp_path, sqlite_url, capsys):
     path = tmp_path / "in.jsonl"
     path.write_bytes(jsonl([event("ResearcherRegistered", "R1")]))
