@@ -36,6 +36,13 @@ class StoreError(Exception):
 
 
 def store_url(given: str | None) -> str:
+    """--store, else the environment's, else the default. An empty --store
+    (a script's unset variable) is refused, not taken for the default."""
+    if given is not None and not given.strip():
+        raise StoreError(
+            "--store is empty: give sqlite:///path.db or postgresql://user@host:port/db, "
+            f"or leave it out for ${STORE_ENV} or {DEFAULT_STORE}"
+        )
     return given or os.environ.get(STORE_ENV) or DEFAULT_STORE
 
 
@@ -43,11 +50,14 @@ def environment_for(url: str) -> dict[str, str]:
     """The eventsourcing settings for a `sqlite:///…` or `postgresql://…` URL."""
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
+        # sqlite:/x.db parses as the path /x.db, but means x.db to SQLAlchemy
+        # and the like: only the three-slash form is taken.
+        three_slashes = url[len("sqlite:") :].startswith("///")
         path = unquote(parts.path)[1:] if parts.path.startswith("/") else ""
-        if not path or parts.netloc:
+        if not path or parts.netloc or not three_slashes:
             raise StoreError(
-                f"store URL {url!r} has no file path: use sqlite:///relative.db "
-                "or sqlite:////absolute/path.db"
+                f"store URL {url!r} is not sqlite:/// and a file path: use "
+                "sqlite:///relative.db or sqlite:////absolute/path.db"
             )
         directory = Path(path).parent
         if not directory.is_dir():

@@ -10,7 +10,7 @@ from eventsourcing.utils import get_topic
 
 from rnd_ledger.bootstrap import cannot_open
 from store.postgres_recorder import PostgresLedgerRecorder
-from store.url import POSTGRES_RECORDER_TOPIC, StoreError, environment_for
+from store.url import POSTGRES_RECORDER_TOPIC, StoreError, environment_for, store_url
 from tests.builders import grants_file
 
 CHECK = """
@@ -84,3 +84,19 @@ def test_a_store_that_cannot_be_opened_says_what_to_try(reason, next_step):
 def test_a_bare_path_is_refused_with_the_url_to_write():
     with pytest.raises(StoreError, match=r"is a path, not a URL: .* write sqlite:///data/l\.db$"):
         environment_for("data/l.db")
+
+
+@pytest.mark.parametrize(
+    "url", ["sqlite:/x.db", "sqlite:/tmp/x.db", "sqlite://x.db", "sqlite:x.db"]
+)
+def test_a_sqlite_url_without_three_slashes_is_refused(url):
+    """sqlite:/x.db made ./x.db, and sqlite:/tmp/x.db looked for ./tmp."""
+    with pytest.raises(StoreError, match="use sqlite:///relative.db or sqlite:////absolute/path"):
+        environment_for(url)
+
+
+def test_an_empty_store_option_is_refused_not_taken_for_the_default(monkeypatch):
+    monkeypatch.delenv("RND_LEDGER_STORE", raising=False)
+    with pytest.raises(StoreError, match="--store is empty"):
+        store_url(" ")
+    assert store_url(None) == "sqlite:///rnd-ledger.db"
