@@ -113,9 +113,20 @@ def terminated_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The arguments; one the command does not know is that command's error,
+    pointing to its own --help (argparse leaves it to the top parser)."""
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        (commands,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        commands.choices[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     forget_left()
-    args = build_parser().parse_args(argv)
+    args = parse(argv)
     try:
         with terminated_as_interrupt():
             code = int(args.handler(args))

@@ -5,7 +5,7 @@ import argparse
 import pytest
 
 from rnd_ledger.arguments import positive_int
-from rnd_ledger.cli import build_parser
+from rnd_ledger.cli import build_parser, main
 
 
 def subcommands() -> dict[str, argparse.ArgumentParser]:
@@ -23,3 +23,13 @@ def test_every_subcommand_takes_store(name):
 def test_a_count_that_is_no_number_is_named_plainly():
     with pytest.raises(argparse.ArgumentTypeError, match="'abc' is not a whole number"):
         positive_int("abc")
+
+
+def test_an_unknown_option_points_to_its_commands_help(capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(["rejections", "--fmt", "json"])
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err == (
+        "rnd-ledger rejections: unrecognized arguments: --fmt json "
+        "(see rnd-ledger rejections --help)\n"
+    )
