@@ -98,16 +98,26 @@ def load_parameters(path: str | None = None) -> Parameters:
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
             raise ParameterError(f"parameters file {path} is not valid TOML: {error}") from None
         if unknown := unknown_keys(given, raw):
-            raise ParameterError(
-                f"parameters file {path}: unknown key {unknown[0]} (a typo? the keys are "
-                "those of projections/parameters.toml; schemes may be added)"
+            section = home_of(unknown[0], raw)
+            hint = (
+                f"it belongs under [{section}]"
+                if section
+                else "a typo? the keys are those of projections/parameters.toml; "
+                "schemes may be added"
             )
+            raise ParameterError(f"parameters file {path}: unknown key {unknown[0]} ({hint})")
         raw = without_stale_translations(merge(raw, given), given)
         name = path
     try:
         return build(raw, name)
     except (KeyError, TypeError, ValueError) as error:
         raise ParameterError(f"parameters file {name}: bad or missing value ({error})") from None
+
+
+def home_of(key: str, known: dict[str, Any]) -> str | None:
+    """The section of the shipped file that has `key`, given at the top level."""
+    sections = [name for name, table in known.items() if isinstance(table, dict) and key in table]
+    return sections[0] if "." not in key and sections else None
 
 
 def unknown_keys(given: dict[str, Any], known: dict[str, Any], prefix: str = "") -> list[str]:

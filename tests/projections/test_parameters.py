@@ -85,6 +85,7 @@ def test_bad_files_are_refused(tmp_path, text):
         ('[targets."coverage.al_faculty"]\nvalue = 0.3\n', "unknown key targets.coverage.al"),
         ("[definitions]\nearly_career_years = -5\n", "early_career_years must be 1 or more"),
         ("[status]\nat_risk_tolerance = 2\n", "at_risk_tolerance must be a share"),
+        ("early_career_years = 5\n", "early_career_years (it belongs under [definitions])"),
     ],
 )
 def test_a_typo_or_impossible_value_is_named_not_ignored(tmp_path, text, message):
