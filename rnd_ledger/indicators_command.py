@@ -2,6 +2,7 @@
 
 import argparse
 import csv
+import os
 import sys
 from typing import Any
 
@@ -47,12 +48,20 @@ CHECKPOINT_DIR_HELP = (
 NO_CHECKPOINT_HELP = "rebuild from the whole history; neither read nor write a checkpoint"
 
 
+def checkpoint_directory(text: str) -> str:
+    """A directory, or a path to make one at: a file there would make every
+    run skip the checkpoint without a word (it is only a cache)."""
+    if os.path.exists(text) and not os.path.isdir(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is a file, not a directory")
+    return text
+
+
 def add_checkpoint(
     parser: argparse.ArgumentParser,
     dir_help: str = CHECKPOINT_DIR_HELP,
     skip_help: str = NO_CHECKPOINT_HELP,
 ) -> None:
-    parser.add_argument("--checkpoint-dir", metavar="DIR", help=dir_help)
+    parser.add_argument("--checkpoint-dir", metavar="DIR", type=checkpoint_directory, help=dir_help)
     parser.add_argument("--no-checkpoint", action="store_true", help=skip_help)
 
 

@@ -33,3 +33,13 @@ def test_an_unknown_option_points_to_its_commands_help(capsys):
         "rnd-ledger rejections: unrecognized arguments: --fmt json "
         "(see rnd-ledger rejections --help)\n"
     )
+
+
+def test_a_checkpoint_dir_that_is_a_file_is_refused(tmp_path, capsys):
+    """It was skipped without a word: every run then rebuilt from the whole history."""
+    afile = tmp_path / "afile"
+    afile.touch()
+    with pytest.raises(SystemExit) as stopped:
+        main(["indicators", "--checkpoint-dir", str(afile)])
+    assert stopped.value.code == 2
+    assert "is a file, not a directory" in capsys.readouterr().err
