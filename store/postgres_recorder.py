@@ -9,8 +9,9 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent, Tracking
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent, Tracking
 from eventsourcing.postgres import PostgresProcessRecorder
+from eventsourcing.utils import retry
 from psycopg.sql import SQL, Identifier
 
 from store.recorders import IndexedEvent, StoredRow, check_unchanged
@@ -68,6 +69,27 @@ class PostgresLedgerRecorder(PostgresProcessRecorder):
             "WHERE originator_id = ANY(%s::text[]::uuid[]) "
             "ORDER BY originator_id, originator_version"
         ).format(schema, Identifier(self.events_table_name))
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        """The library's insert, except that a key violation met at the sync
+        is raised inside the transaction block, which then rolls back. The
+        library holds it back until the block has ended, so the block commits
+        in the aborted pipeline and 'pipeline aborted' (an OperationalError:
+        retried ten times, then reported as a broken store) replaced the
+        IntegrityError of a batch that lost a race with another writer."""
+        with self.datastore.get_connection() as conn:
+            with conn.pipeline() as pipeline, conn.transaction():
+                with conn.cursor() as curs:
+                    self._insert_events(curs, stored_events, **kwargs)
+                if not stored_events:
+                    return None
+                with conn.cursor() as curs:
+                    self._insert_stored_events(curs, stored_events, **kwargs)
+                    pipeline.sync()
+                    return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
 
     def _insert_events(
         self, curs: Any, stored_events: Sequence[StoredEvent | StoredRow], **kwargs: Any

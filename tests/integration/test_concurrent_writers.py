@@ -141,3 +141,44 @@ def test_a_batch_that_loses_every_race_ends_the_command_in_one_line(
     assert re.match(r"rnd-ledger: a batch could not be written for \d s: each time, another ", last)
     assert "(last: UNIQUE constraint failed)" in last and "re-run to resume" in last
     assert retries and all(r.startswith("ingest: a batch lost ") for r in retries), retries
+
+
+@pytest.mark.parametrize("subject", ["R1", "R2"])
+def test_an_event_another_writer_committed_first_is_a_lost_race(
+    ledger, other, subject, monkeypatch
+):
+    """Decided as new, committed first by another writer (the same file in
+    two places, ingested at once): a lost race at the first attempt, whether
+    only the event id collides (R2) or the event's row too (R1). The timing
+    that turned it into 'pipeline aborted' on PostgreSQL is in
+    tests/e2e/test_two_writers.py."""
+    first = event("ResearcherRegistered", "R1")
+    refused = event("ResearcherDeparted", "R9")  # unknown_subject: rows of its own
+    unit = ledger.begin()
+    intake = Intake(ledger, load_policy())
+    decided = intake.decide_all(unit, *screened([first, refused]))
+    assert reasons(decided) == ["accepted", "unknown_subject"]
+    assert reasons(send(other, {**first, "subject_id": subject})) == ["accepted"]
+    tries = count_calls(monkeypatch, type(ledger.recorder), "_insert_events")
+    with pytest.raises(ConcurrentWrite):
+        unit.commit([Tracking("file:in.jsonl", 2)])
+    assert tries == [1]  # a lost race at once, not a store error retried
+
+
+def count_calls(monkeypatch, owner: type, name: str) -> list[int]:
+    calls = [0]
+    method = getattr(owner, name)
+
+    def counted(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        calls[0] += 1
+        return method(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, counted)
+    return calls
+
+
+def screened(messages: list[dict]) -> tuple[list, list]:
+    from contract.screen import screen
+
+    raws = as_messages([line(m) for m in messages])
+    return raws, [screen(m.raw) for m in raws]
