@@ -33,8 +33,11 @@ class Store:
 
     @property
     def key(self) -> str:
-        """A stable name for this store (checkpoint directories)."""
-        return hashlib.sha256(redact_password(self.url).encode()).hexdigest()[:16]
+        """A stable name for this store (checkpoint directories): the same for
+        every spelling of its URL (postgres:// or postgresql://, localhost or
+        127.0.0.1, with or without :5432, any user or password), or `verify`
+        would check one checkpoint while the figures came from another."""
+        return hashlib.sha256(identity(self.url).encode()).hexdigest()[:16]
 
     def connect(self):  # noqa: ANN201 - a DB-API connection of either driver
         try:
@@ -56,6 +59,22 @@ class Store:
 
     def param(self, n: int) -> str:
         return "?" if self.kind == "sqlite" else f"${n}"
+
+
+LOOPBACK = {"localhost", "127.0.0.1", "::1"}
+
+
+def identity(url: str) -> str:
+    """What names a store whatever the spelling of its URL."""
+    env = environment_for(url)
+    if env["PERSISTENCE_MODULE"] != "eventsourcing.postgres":
+        return redact_password(url)  # SQLite keeps its checkpoint beside the file
+    host = env["POSTGRES_HOST"].lower()
+    host = "localhost" if host in LOOPBACK else host
+    return (
+        f"postgresql://{host}:{env['POSTGRES_PORT']}/{env['POSTGRES_DBNAME']}?schema="
+        + (env["POSTGRES_SCHEMA"])
+    )
 
 
 def open_store(url: str) -> Store:

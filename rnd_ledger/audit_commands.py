@@ -116,6 +116,12 @@ def check_checkpoint_files(url: str, directory: str | None) -> int:
                 f"verify: no usable checkpoint in {checked.directory}, so nothing to check "
                 "there: indicators and report rebuild from the history"
             )
+        elif "SQLITE_DBNAME" not in environment_for(url):  # PostgreSQL: a per-user cache
+            print(
+                f"verify: no checkpoint of this store in {checked.directory} (this user's "
+                "cache); for figures computed under another account, run verify there "
+                "or give its directory with --checkpoint-dir"
+            )
         return 0
     where = f"checkpoint {checked.directory} (up to position {checked.position:,})"
     if checked.ok:

@@ -138,3 +138,24 @@ def test_verify_without_any_seal_says_so(tmp_path, sqlite_url, capsys):
     assert capsys.readouterr().out.splitlines()[-1] == (
         "verify: no seals to check against: keep one outside the store (rnd-ledger seal)"
     )
+
+
+def test_verify_on_postgres_says_whose_checkpoint_it_looked_for(
+    tmp_path, postgres_url, capsys, monkeypatch
+):
+    """The checkpoint of a PostgreSQL store is in each user's cache: an
+    auditor under another account finds none, and must be told so."""
+    monkeypatch.delenv("RND_LEDGER_PROJECTIONS_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(jsonl([event("ResearcherRegistered", "R1")]))
+    assert main(["ingest", str(path), "--store", postgres_url]) == 0
+    capsys.readouterr()
+    assert main(["verify", "--store", postgres_url]) == 0
+    out = capsys.readouterr().out
+    assert "verify: no checkpoint of this store in " in out and "(this user's cache)" in out
+    assert main(["indicators", "--store", postgres_url]) == 0
+    spelled_otherwise = postgres_url.replace("postgresql://", "postgres://")
+    capsys.readouterr()
+    assert main(["verify", "--store", spelled_otherwise]) == 0
+    assert "agrees with the history" in capsys.readouterr().out

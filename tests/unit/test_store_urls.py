@@ -100,3 +100,22 @@ def test_an_empty_store_option_is_refused_not_taken_for_the_default(monkeypatch)
     with pytest.raises(StoreError, match="--store is empty"):
         store_url(" ")
     assert store_url(None) == "sqlite:///rnd-ledger.db"
+
+
+def test_every_spelling_of_a_postgres_store_names_one_checkpoint():
+    """verify checked one checkpoint while the figures came from another."""
+    from projections.source import open_store
+
+    spellings = [
+        "postgresql://postgres@127.0.0.1:5432/ledger",
+        "postgres://postgres@localhost/ledger",
+        "postgresql://auditor:secret@LOCALHOST:5432/ledger?schema=public",
+    ]
+    assert len({open_store(url).key for url in spellings}) == 1
+    others = [
+        "postgresql://h:5433/ledger",
+        "postgresql://h/other",
+        "postgresql://h/ledger?schema=b",
+    ]
+    keys = {open_store(url).key for url in [spellings[0], *others]}
+    assert len(keys) == 4
