@@ -28,11 +28,32 @@ def notifications(
 ) -> Iterator[Notification]:
     start = 1
     while True:
-        page = ledger.recorder.select_notifications(start, PAGE, stop=stop, topics=topics)
+        try:
+            page = ledger.recorder.select_notifications(start, PAGE, stop=stop, topics=topics)
+        except TypeError:  # a NULL where the library expects bytes (PostgreSQL): altered
+            raise UnreadableRecord(last_readable(ledger, start, stop, topics), after=True) from None
         yield from page
         if len(page) < PAGE:
             return
         start = page[-1].id + 1
+
+
+def last_readable(ledger: Ledger, start: int, stop: int | None, topics: Sequence[str]) -> int:
+    """The position after which a page starting at `start` stops being readable
+    (found by halving the page; positions may have gaps, so not the record's own)."""
+    readable, unreadable = 0, PAGE  # rows from `start` that read, and that do not
+    while unreadable - readable > 1:
+        middle = (readable + unreadable) // 2
+        try:
+            ledger.recorder.select_notifications(start, middle, stop=stop, topics=topics)
+        except TypeError:
+            unreadable = middle
+        else:
+            readable = middle
+    if not readable:
+        return start - 1
+    page = ledger.recorder.select_notifications(start, readable, stop=stop, topics=topics)
+    return page[-1].id
 
 
 def rejections(ledger: Ledger) -> Iterator[dict[str, Any]]:
@@ -55,9 +76,14 @@ def rejections(ledger: Ledger) -> Iterator[dict[str, Any]]:
 class UnreadableRecord(Exception):
     """A stored record that is not the JSON the ledger wrote: the store was altered."""
 
-    def __init__(self, position: int) -> None:
+    def __init__(self, position: int, after: bool = False) -> None:
+        where = (
+            f"the first record after position {position}"
+            if after
+            else (f"the record at position {position}")
+        )
         super().__init__(
-            f"the record at position {position} is not the JSON the ledger wrote; "
+            f"{where} is not the JSON the ledger wrote; "
             "the store may have been altered: run rnd-ledger verify"
         )
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from queue import Queue
 from threading import Thread
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import quote
 
 import polars as pl
 import pyarrow as pa
@@ -84,11 +84,21 @@ def open_store(url: str) -> Store:
         if not Path(path).is_file():
             raise StoreError(f"store {path!r} does not exist: ingest events into it first")
         return Store(url, "sqlite", path, "stored_events", "rowid")
-    parts = urlsplit(url)
-    query = [(k, v) for k, v in parse_qsl(parts.query) if k != "schema"]
-    target = urlunsplit(parts._replace(scheme="postgresql", query=urlencode(query)))
     schema = env["POSTGRES_SCHEMA"].replace('"', '""')
-    return Store(url, "postgresql", target, f'"{schema}".ledger_events', "notification_id")
+    return Store(url, "postgresql", libpq_uri(env), f'"{schema}".ledger_events', "notification_id")
+
+
+def libpq_uri(env: dict[str, str]) -> str:
+    """The URI for the driver, from the parts the ledger's own connections use:
+    a password with a space or a bare % in it (which the ledger takes as
+    written) would otherwise open the store for ingest but not for figures."""
+    host = env["POSTGRES_HOST"]
+    host = f"[{host}]" if ":" in host else host
+    user = quote(env["POSTGRES_USER"], safe="")
+    password = quote(env["POSTGRES_PASSWORD"], safe="")
+    login = f"{user}:{password}" if password else user
+    database = quote(env["POSTGRES_DBNAME"], safe="")
+    return f"postgresql://{login}@{host}:{env['POSTGRES_PORT']}/{database}"
 
 
 def _query(store: Store, sql: str, params: tuple) -> pa.RecordBatchReader | None:
@@ -103,19 +113,33 @@ def _query(store: Store, sql: str, params: tuple) -> pa.RecordBatchReader | None
         connection.close()
         if "no such table" in text or "does not exist" in text:
             return None  # a store nothing was ever written to
-        raise StoreError(f"cannot read store {redact_password(store.url)}: {text}") from None
-    return _Closing(cursor.fetch_record_batch(), cursor, connection)
+        raise read_failure(store, error) from None
+    return _Closing(cursor.fetch_record_batch(), cursor, connection, store)
+
+
+def read_failure(store: Store, error: Exception) -> StoreError:
+    """One line; a record that is not UTF-8 text (SQLSTATE 22021, PostgreSQL's
+    convert_from) is an altered store, which `verify` pins down."""
+    if "invalid byte sequence" in str(error):
+        return StoreError(
+            "a stored record is not UTF-8 text; the store may have been altered: "
+            "run rnd-ledger verify to find it"
+        )
+    return StoreError(f"cannot read store {redact_password(store.url)}: {first_line(error)}")
 
 
 class _Closing:
     """Keeps the cursor and connection alive while the reader streams, then closes."""
 
-    def __init__(self, reader: pa.RecordBatchReader, cursor, connection) -> None:  # noqa: ANN001
+    def __init__(self, reader: pa.RecordBatchReader, cursor, connection, store: Store) -> None:  # noqa: ANN001
         self.reader, self.cursor, self.connection = reader, cursor, connection
+        self.store = store
 
     def __iter__(self) -> Iterator[pa.RecordBatch]:
         try:
             yield from self.reader
+        except OSError as error:  # the driver's errors while streaming (pyarrow's too)
+            raise read_failure(self.store, error) from None
         finally:
             self.cursor.close()
             self.connection.close()

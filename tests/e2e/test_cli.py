@@ -336,3 +336,36 @@ def test_export_into_a_closed_pipe_stops_quietly(tmp_path, sqlite_url):
         timeout=120,
     )
     assert (done.returncode, done.stdout, done.stderr) == (141, "{", "")
+
+
+@pytest.mark.parametrize(
+    ("command", "state", "position"),
+    [("export", "NULL", 2), ("rejections", "NULL", 3), ("indicators", "'\\xff'::bytea", 2)],
+)
+def test_a_record_altered_in_postgres_is_one_line_pointing_to_verify(
+    sample_file, postgres_url, command, state, position
+):
+    """A NULL state (the library's reader raised TypeError: a traceback) or
+    one that is not UTF-8 (the driver's two lines, read as a connection error).
+    Position 3 is the sample's rejection."""
+    from tests.audit.helpers import execute
+
+    run("ingest", str(sample_file), "--store", postgres_url)
+    execute(postgres_url, f"UPDATE {{t}} SET state = {state} WHERE {{pos}} = {position}")
+    result = run(*{**COMMANDS, "rejections": ["rejections"]}[command], "--store", postgres_url)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("rnd-ledger: ") and "run rnd-ledger verify" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_postgres_password_with_a_space_opens_the_store_for_figures_too(
+    sample_file, postgres_url
+):
+    """The ledger takes the URL's password as written; the figures' driver got
+    the raw URL, which libpq refuses ('unexpected spaces'). Trust auth here:
+    any password is taken, so only the URL's reading is tested."""
+    spaced = re.sub(r"^(postgres(?:ql)?://[^:@/]+)@", r"\1:a b%@", postgres_url)
+    assert spaced != postgres_url, "a URL with a user and no password"
+    assert run("ingest", str(sample_file), "--store", spaced).returncode == 0
+    result = run("indicators", "--store", spaced, "--format", "json")
+    assert result.returncode == 0, result.stderr
