@@ -14,7 +14,7 @@ import msgspec
 import polars as pl
 
 from contract.payloads import PAYLOAD_TYPES
-from domain.history import REJECTION_TOPIC, UnreadableRecord, fact_topics
+from domain.history import KNOWN_TOPICS, REJECTION_TOPIC, UnreadableRecord, fact_topics
 
 S, I64, F64, B, D = pl.String, pl.Int64, pl.Float64, pl.Boolean, pl.Date
 # Money: the contract allows up to 10^16 KRW per field, so a sum of a
@@ -181,6 +181,9 @@ def decode_chunk(records: pl.DataFrame) -> Chunk:
         tail = records.sort("position").tail(1)
         last_position = int(tail["position"][0])
         last_recorded_at = tail.select(pl.col("state").str.json_path_match(r"$.timestamp")).item()
+    strange = records.filter(~pl.col("topic").is_in(list(KNOWN_TOPICS)).fill_null(False))
+    if strange.height:  # a topic the ledger never writes (NULL too): an altered record
+        raise UnreadableRecord(int(strange["position"].min()))  # type: ignore[arg-type]
     rejections = records.filter(pl.col("topic") == REJECTION_TOPIC).height
     facts = records.filter(pl.col("topic").is_in(list(FACT_TOPICS))).with_columns(
         event_type=pl.col("topic").str.split(".").list.last()

@@ -369,3 +369,18 @@ def test_a_postgres_password_with_a_space_opens_the_store_for_figures_too(
     assert run("ingest", str(sample_file), "--store", spaced).returncode == 0
     result = run("indicators", "--store", spaced, "--format", "json")
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("topic", ["NULL", "'domain.grant:Grant.Nothing'"])
+@pytest.mark.parametrize("command", ["export", "indicators", "report"])
+def test_a_record_whose_topic_was_altered_is_not_left_out(sample_file, store_url, command, topic):
+    """Read by topic, such a record was skipped without a word: exit 0 and
+    figures (or an export) without it."""
+    from tests.audit.helpers import execute
+
+    run("ingest", str(sample_file), "--store", store_url)
+    execute(store_url, f"UPDATE {{t}} SET topic = {topic} WHERE {{pos}} = 2")
+    result = run(*COMMANDS[command], "--store", store_url)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("rnd-ledger: the record at position 2 ")
+    assert "run rnd-ledger verify" in result.stderr
