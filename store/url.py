@@ -43,7 +43,16 @@ def store_url(given: str | None) -> str:
             "--store is empty: give sqlite:///path.db or postgresql://user@host:port/db, "
             f"or leave it out for ${STORE_ENV} or {DEFAULT_STORE}"
         )
-    return given or os.environ.get(STORE_ENV) or DEFAULT_STORE
+    if given:
+        return given
+    from_environment = os.environ.get(STORE_ENV)
+    if not from_environment:
+        return DEFAULT_STORE
+    try:  # say where a wrong URL came from: the command line shows none
+        environment_for(from_environment)
+    except StoreError as error:
+        raise StoreError(f"${STORE_ENV}: {error}") from None
+    return from_environment
 
 
 def environment_for(url: str) -> dict[str, str]:

@@ -119,3 +119,10 @@ def test_every_spelling_of_a_postgres_store_names_one_checkpoint():
     ]
     keys = {open_store(url).key for url in [spellings[0], *others]}
     assert len(keys) == 4
+
+
+def test_a_wrong_url_from_the_environment_says_where_it_came_from(monkeypatch):
+    monkeypatch.setenv("RND_LEDGER_STORE", "mysql://x/y")
+    with pytest.raises(StoreError, match=r"^\$RND_LEDGER_STORE: unknown store URL scheme 'mysql'"):
+        store_url(None)
+    assert store_url("sqlite:///given.db") == "sqlite:///given.db"
