@@ -150,8 +150,7 @@ def test_an_event_another_writer_committed_first_is_a_lost_race(
     """Decided as new, committed first by another writer (the same file in
     two places, ingested at once): a lost race at the first attempt, whether
     only the event id collides (R2) or the event's row too (R1). The timing
-    that turned it into 'pipeline aborted' on PostgreSQL is in
-    tests/e2e/test_two_writers.py."""
+    that turned it into 'pipeline aborted' on PostgreSQL is the next test's."""
     first = event("ResearcherRegistered", "R1")
     refused = event("ResearcherDeparted", "R9")  # unknown_subject: rows of its own
     unit = ledger.begin()
@@ -182,3 +181,35 @@ def screened(messages: list[dict]) -> tuple[list, list]:
 
     raws = as_messages([line(m) for m in messages])
     return raws, [screen(m.raw) for m in raws]
+
+
+def test_a_key_violation_met_before_the_sync_is_a_lost_race_at_once(postgres_url, monkeypatch):
+    """The event-id index's violation (its rows go first) surfaces at a later
+    statement when the server answers after it is sent (a 0.3 s pause stands
+    for that): 'pipeline aborted', retried ten times and then reported as a
+    broken store, came instead of the IntegrityError of a lost race."""
+    import time
+    from uuid import uuid4
+
+    from eventsourcing.persistence import IntegrityError
+
+    from store.recorders import IndexedEvent, StoredRow
+
+    app = open_ledger(postgres_url)
+    recorder = type(app.recorder)
+    index = [IndexedEvent("E1", uuid4().hex, "S1", "NRF", "ResearcherRegistered")]
+    app.recorder.insert_events([StoredRow(uuid4().hex, 1, "t", b"{}")], event_index=index)
+    answered_late = recorder._insert_stored_events
+
+    def later(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        time.sleep(0.3)
+        return answered_late(*args, **kwargs)
+
+    monkeypatch.setattr(recorder, "_insert_stored_events", later)
+    tries = count_calls(monkeypatch, recorder, "_insert_events")
+    try:
+        with pytest.raises(IntegrityError):
+            app.recorder.insert_events([StoredRow(uuid4().hex, 1, "t", b"{}")], event_index=index)
+        assert tries == [1]
+    finally:
+        app.close()
