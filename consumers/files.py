@@ -108,7 +108,7 @@ def refuse_unreadable_text(handle: BinaryIO, name: str) -> BinaryIO:
             " inside gzip compression: decompress it once first (gunzip)"
             if is_gzip_name(name)
             else ": give it as a file whose name ends in .gz, or decompress it first "
-            "(gunzip -c FILE.gz | rnd-ledger ingest -)"
+            "(gunzip -c FILE.gz, then pipe that in)"
         )
     if problem:
         if handle is not sys.stdin.buffer:

@@ -37,7 +37,10 @@ def notifications(
     while True:
         try:
             page = ledger.recorder.select_notifications(start, PAGE, stop=stop, topics=topics)
-        except TypeError:  # a NULL where the library expects bytes (PostgreSQL): altered
+        except TypeError as error:
+            if "NoneType" not in str(error):
+                raise
+            # A NULL where the library expects bytes (PostgreSQL): an altered record.
             raise UnreadableRecord(last_readable(ledger, start, stop, topics), after=True) from None
         yield from page
         if len(page) < PAGE:
@@ -84,11 +87,7 @@ class UnreadableRecord(Exception):
     """A stored record that is not the JSON the ledger wrote: the store was altered."""
 
     def __init__(self, position: int, after: bool = False) -> None:
-        where = (
-            f"the first record after position {position}"
-            if after
-            else (f"the record at position {position}")
-        )
+        where = f"the {'first record after' if after else 'record at'} position {position}"
         super().__init__(
             f"{where} is not the JSON the ledger wrote; "
             "the store may have been altered: run rnd-ledger verify"

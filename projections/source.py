@@ -71,10 +71,8 @@ def identity(url: str) -> str:
         return redact_password(url)  # SQLite keeps its checkpoint beside the file
     host = env["POSTGRES_HOST"].lower()
     host = "localhost" if host in LOOPBACK else host
-    return (
-        f"postgresql://{host}:{env['POSTGRES_PORT']}/{env['POSTGRES_DBNAME']}?schema="
-        + (env["POSTGRES_SCHEMA"])
-    )
+    where = f"{host}:{env['POSTGRES_PORT']}/{env['POSTGRES_DBNAME']}"
+    return f"postgresql://{where}?schema={env['POSTGRES_SCHEMA']}"
 
 
 def open_store(url: str) -> Store:
@@ -120,7 +118,7 @@ def _query(store: Store, sql: str, params: tuple) -> pa.RecordBatchReader | None
 def read_failure(store: Store, error: Exception) -> StoreError:
     """One line; a record that is not UTF-8 text (SQLSTATE 22021, PostgreSQL's
     convert_from) is an altered store, which `verify` pins down."""
-    if "invalid byte sequence" in str(error):
+    if "22021" in str(error) or "invalid byte sequence" in str(error):  # any lc_messages
         return StoreError(
             "a stored record is not UTF-8 text; the store may have been altered: "
             "run rnd-ledger verify to find it"

@@ -1,6 +1,7 @@
 """`rnd-ledger seal` and `rnd-ledger verify [--expect N:HEX…]` (docs/hash-chain.md)."""
 
 import argparse
+import os
 import time
 from pathlib import Path
 
@@ -107,7 +108,8 @@ def run_verify(args: argparse.Namespace) -> int:
 def check_checkpoint_files(url: str, directory: str | None) -> int:
     """The checkpoint is outside the chain: recompute what it holds from the
     verified history (`projections.checkpoint_check`)."""
-    from projections.checkpoint_check import check_checkpoint  # Polars: only here
+    from projections.checkpoint import DIR_ENV  # Polars: only here
+    from projections.checkpoint_check import check_checkpoint
 
     checked = check_checkpoint(url, directory)
     if checked.position is None:
@@ -117,10 +119,11 @@ def check_checkpoint_files(url: str, directory: str | None) -> int:
                 "there: indicators and report rebuild from the history"
             )
         elif "SQLITE_DBNAME" not in environment_for(url):  # PostgreSQL: a per-user cache
+            whose = "as $" + DIR_ENV + " says" if os.environ.get(DIR_ENV) else "this user's cache"
             print(
-                f"verify: no checkpoint of this store in {checked.directory} (this user's "
-                "cache); for figures computed under another account, run verify there "
-                "or give its directory with --checkpoint-dir"
+                f"verify: no checkpoint of this store in {checked.directory} ({whose}); for "
+                "figures computed under another account, run verify there or give its "
+                "directory with --checkpoint-dir"
             )
         return 0
     where = f"checkpoint {checked.directory} (up to position {checked.position:,})"

@@ -58,7 +58,8 @@ env RND_LEDGER_STORE, else sqlite:///rnd-ledger.db in the working directory):
 
 EPILOG = """\
 exit codes: 0 success; 1 the command found a problem it reports;
-2 usage or configuration error (bad URL, unreachable store, unreadable file).
+2 usage or configuration error (bad URL, unreachable store, unreadable file);
+130 or 143 stopped by Ctrl-C or SIGTERM (committed batches are kept).
 """
 
 
@@ -119,6 +120,10 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = build_parser()
     args, unknown = parser.parse_known_args(argv)
     if unknown:
+        given = list(sys.argv[1:] if argv is None else argv)
+        before_command = given[: given.index(args.command)] if args.command in given else given
+        if any(token in before_command for token in unknown):  # `rnd-ledger --bogus verify`
+            parser.error(f"unrecognized arguments: {' '.join(unknown)}")
         (commands,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
         commands.choices[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
     return args

@@ -12,7 +12,7 @@ from contract.schema import all_schemas, bundled_schema, render
 from domain.history import accepted_facts, contract_form, rejections
 from rnd_ledger.arguments import add_store, add_unused_store
 from rnd_ledger.bootstrap import open_existing_ledger
-from rnd_ledger.output import status, table, writing_to
+from rnd_ledger.output import json_document, status, table, writing_to
 from store.url import store_url
 
 
@@ -70,7 +70,7 @@ def origin_text(origin: Any) -> str:
 def run_rejections(args: argparse.Namespace) -> int:
     records = list(rejections(open_existing_ledger(store_url(args.store))))
     if args.format == "json":
-        sys.stdout.buffer.write(orjson.dumps(records, option=orjson.OPT_INDENT_2) + b"\n")
+        sys.stdout.buffer.write(json_document(records))
         return 0
     rows = [
         (

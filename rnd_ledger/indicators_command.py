@@ -6,12 +6,10 @@ import os
 import sys
 from typing import Any
 
-import orjson
-
 from rnd_ledger.arguments import add_store
 from rnd_ledger.bootstrap import require_ledger
 from rnd_ledger.errors import CommandError
-from rnd_ledger.output import format_cell, table
+from rnd_ledger.output import format_cell, json_document, table
 from store.url import store_url
 
 MAX_POSITION = 2**63 - 1  # the stores' positions are signed 64-bit integers
@@ -113,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
     result = run_compute(args)
     if args.format == "json":
         spec = {key: result[key] for key in SPEC_KEYS}
-        sys.stdout.buffer.write(orjson.dumps(spec, option=orjson.OPT_INDENT_2) + b"\n")
+        sys.stdout.buffer.write(json_document(spec))
     elif args.format == "csv":
         write_csv(result["indicators"], result["as_of"])
     else:

@@ -3,13 +3,11 @@
 import argparse
 import sys
 
-import orjson
-
 from rnd_ledger.arguments import add_store
 from rnd_ledger.bootstrap import require_ledger
 from rnd_ledger.errors import CommandError
 from rnd_ledger.indicators_command import add_checkpoint, add_cut, position_of, proof
-from rnd_ledger.output import format_cell, table
+from rnd_ledger.output import format_cell, json_document, table
 from store.url import store_url
 
 
@@ -62,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     result = {"as_of": {**as_of, "chain_head": stated_head(store_url(args.store), facts.position)}}
     result |= lineage_result
     if args.format == "json":
-        sys.stdout.buffer.write(orjson.dumps(result, option=orjson.OPT_INDENT_2) + b"\n")
+        sys.stdout.buffer.write(json_document(result))
         return 0
     value = f"{result['id']} {result['year']}: value {format_cell(result['value'])}"
     if "numerator" in result:

@@ -1,11 +1,24 @@
 """Plain-text output helpers shared by the commands: tables, numbers, output files."""
 
+import json
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TextIO
 
+import orjson
+
 from rnd_ledger.errors import CommandError
+
+
+def json_document(value: Any) -> bytes:
+    """`value` as indented JSON and a newline: orjson, or the standard library's
+    encoder when a number is past orjson's 64 bits (sums of money may be: the
+    contract allows 10^16 KRW a field). Both print the same text otherwise."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_INDENT_2) + b"\n"
+    except TypeError:
+        return json.dumps(value, indent=2, ensure_ascii=False).encode() + b"\n"
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], out: TextIO | None = None) -> None:

@@ -1,6 +1,9 @@
 """Smaller histories for single rules of indicators.md."""
 
+import json
+
 from domain.facts import Fact
+from rnd_ledger.cli import main
 from tests.builders import event, retraction
 from tests.integration.helpers import send
 from tests.projections.conftest import series
@@ -120,13 +123,16 @@ def test_records_stored_with_six_fraction_digits_still_sort_as_instants(
     assert series(compute_in(store_url), "budget.basic_research_share")[0] == (200, 1000, 0.2)
 
 
-def test_sums_of_money_do_not_wrap_round_at_64_bits(intake, store_url, compute_in):
-    """The contract allows 10^16 - 1 KRW per field: 1,000 such allocations sum
-    past 2^63, which 64-bit sums wrapped round to a negative figure."""
+def test_sums_of_money_do_not_wrap_round_at_64_bits(
+    intake, store_url, compute_in, tmp_path, capsys
+):
+    """The contract allows 10^16 - 1 KRW per field: 2,000 such allocations sum
+    past 2^64, which 64-bit sums wrapped round to a negative figure, and
+    which orjson cannot write (the JSON output ended in a traceback)."""
     most = 10**16 - 1
     allocations = [
         event("BlockFundingAllocated", f"U{i}", payload_update={"amount_krw": most})
-        for i in range(1_000)
+        for i in range(2_000)
     ]
     fields = ("institutional_contribution_krw", "project_revenue_krw")
     budgets = [
@@ -135,7 +141,12 @@ def test_sums_of_money_do_not_wrap_round_at_64_bits(intake, store_url, compute_i
     ]
     send(intake, *allocations, *budgets)
     result = compute_in(store_url)
-    assert series(result, "ruf.block_funding_krw")[0] == 1_000 * most
+    assert series(result, "ruf.block_funding_krw")[0] == 2_000 * most > 2**64
     assert series(result, "institutes.pbs_dependency")[0] == (600 * most, 1_200 * most, 0.5)
     funded = [b for b in result["breakdowns"] if b["id"] == "ruf.block_funding_krw"]
     assert funded and all(b["value"] == most for b in funded)
+    capsys.readouterr()
+    argv = ["indicators", "--format", "json", "--checkpoint-dir", str(tmp_path / "ck")]
+    assert main([*argv, "--store", store_url]) == 0
+    printed = json.loads(capsys.readouterr().out)["indicators"]
+    assert {r["value"] for r in printed if r["id"] == "ruf.block_funding_krw"} >= {2_000 * most}

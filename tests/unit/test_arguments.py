@@ -43,3 +43,9 @@ def test_a_checkpoint_dir_that_is_a_file_is_refused(tmp_path, capsys):
         main(["indicators", "--checkpoint-dir", str(afile)])
     assert stopped.value.code == 2
     assert "is a file, not a directory" in capsys.readouterr().err
+
+
+def test_an_unknown_option_before_the_command_is_the_top_commands_error(capsys):
+    with pytest.raises(SystemExit):
+        main(["--bogus", "verify"])
+    assert capsys.readouterr().err.startswith("rnd-ledger: unrecognized arguments: --bogus (see")
