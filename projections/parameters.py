@@ -106,6 +106,11 @@ def load_parameters(path: str | None = None) -> Parameters:
                 "schemes may be added"
             )
             raise ParameterError(f"parameters file {path}: unknown key {unknown[0]} ({hint})")
+        if table := not_a_table(given, raw):
+            raise ParameterError(
+                f"parameters file {path}: {table} must be a table, as in "
+                "projections/parameters.toml"
+            )
         raw = without_stale_translations(merge(raw, given), given)
         name = path
     try:
@@ -118,6 +123,18 @@ def home_of(key: str, known: dict[str, Any]) -> str | None:
     """The section of the shipped file that has `key`, given at the top level."""
     sections = [name for name, table in known.items() if isinstance(table, dict) and key in table]
     return sections[0] if "." not in key and sections else None
+
+
+def not_a_table(given: dict[str, Any], known: dict[str, Any], prefix: str = "") -> str | None:
+    """The first key given a plain value where the shipped file has a table."""
+    for key, value in given.items():
+        shipped = known.get(key)
+        if isinstance(shipped, dict):
+            if not isinstance(value, dict):
+                return f"{prefix}{key}"
+            if (inner := not_a_table(value, shipped, f"{prefix}{key}.")) is not None:
+                return inner
+    return None
 
 
 def unknown_keys(given: dict[str, Any], known: dict[str, Any], prefix: str = "") -> list[str]:

@@ -86,6 +86,8 @@ def test_bad_files_are_refused(tmp_path, text):
         ("[definitions]\nearly_career_years = -5\n", "early_career_years must be 1 or more"),
         ("[status]\nat_risk_tolerance = 2\n", "at_risk_tolerance must be a share"),
         ("early_career_years = 5\n", "early_career_years (it belongs under [definitions])"),
+        ("targets = 5\n", "targets must be a table"),
+        ('[targets]\n"coverage.full_time" = 0.5\n', "targets.coverage.full_time must be a table"),
     ],
 )
 def test_a_typo_or_impossible_value_is_named_not_ignored(tmp_path, text, message):
