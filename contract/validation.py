@@ -114,6 +114,12 @@ def parse_envelope(raw: bytes) -> Envelope:
         raise ContractViolation("malformed_json", "message: not valid UTF-8") from None
     if names_payload_twice(raw):
         raise ContractViolation("schema_invalid", "payload: given twice; a message has one")
+    if raw.find(b"\\u0000") >= 0 and any("\x00" in text for text in every_string(raw)):
+        # PostgreSQL's text and JSON functions cannot hold it: verify could no
+        # longer read the fact, for good (history is never edited).
+        raise ContractViolation(
+            "schema_invalid", "message: a string holds U+0000 (NUL), which the stores cannot keep"
+        )
     if memoryview(envelope.payload)[:1] != b"{":  # the envelope's schema: an object
         raise ContractViolation("schema_invalid", "payload: expected an object")
     try:

@@ -137,3 +137,18 @@ def test_fact_that_is_not_json_is_reported_not_raised(store_url, sealed):
             "FAILED the duplicate index was not checked: a stored fact's state is not the "
             "JSON the ledger wrote (invalid input syntax for type json)"
         ]
+
+
+def test_a_fact_holding_nul_stored_before_it_was_refused_leaves_verify_working(
+    store_url, ledger, intake, monkeypatch
+):
+    """PostgreSQL's JSON functions cannot turn \\u0000 into text: one such fact
+    (free text, accepted before the contract refused U+0000) made verify give
+    up on the duplicate index for good, so a deleted index row went unseen."""
+    monkeypatch.setattr("contract.validation.every_string", lambda raw: [])  # the old intake
+    titled = event("RepresentativeResultSubmitted", "KIST", payload_update={"title": "x\u0000"})
+    other = event("ResearcherRegistered", "R1")
+    assert reasons(send(intake, titled, other)) == ["accepted", "accepted"]
+    assert check(store_url).ok
+    execute(store_url, "DELETE FROM {i} WHERE event_id = {p}", (other["event_id"],))
+    assert "duplicate index" in first_failure(check(store_url))

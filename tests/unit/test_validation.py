@@ -179,6 +179,14 @@ def test_a_value_in_the_wrong_format_is_told_the_format_wanted(field, value, sai
     assert caught.value.message.startswith(said)
 
 
+def test_a_string_holding_nul_is_refused_and_a_written_backslash_u_is_not():
+    """PostgreSQL cannot hold U+0000 in text: verify could not read the fact."""
+    nul = event("RepresentativeResultSubmitted", payload_update={"title": "x\u0000"})
+    assert b"\\u0000" in line(nul) and verdict(nul) == "schema_invalid"
+    written = event("RepresentativeResultSubmitted", payload_update={"title": "C:\\u0000"})
+    assert verdict(written) == "ok"
+
+
 def test_an_unknown_field_named_like_an_email_is_redacted():
     message = event("GrantAwarded", payload_update={"kim@example.com": 1})
     with pytest.raises(ContractViolation) as caught:
