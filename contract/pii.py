@@ -21,7 +21,10 @@ PHONE_NUMBER = r"(?<!\d)01[016789]-?\d{3,4}-?\d{4}(?!\d)"
 
 # re.ASCII: a digit is 0-9, as \d is in JSON Schema's (ECMA-262) patterns; the
 # contract's numbers begin with ASCII "01" or [1-4] anyway.
-PII_PATTERN = re.compile(f"{EMAIL}|{RESIDENT_NUMBER}|{PHONE_NUMBER}", re.ASCII)  # for redact
+# The contract's patterns as written (the schema's, and what tests compare with).
+PII_PATTERN = re.compile(f"{EMAIL}|{RESIDENT_NUMBER}|{PHONE_NUMBER}", re.ASCII)
+# The same matches in linear time, for searching and for redacting: redacting
+# a 64 KiB unknown field name with PII_PATTERN took 4.7 s.
 PII_EXISTS = re.compile(f"{EMAIL_EXISTS}|{RESIDENT_NUMBER}|{PHONE_NUMBER}", re.ASCII)
 # Both number shapes need ten digits in a row once hyphens are taken out.
 DIGITS_AS_ONES = bytes.maketrans(b"0123456789", b"1111111111")
@@ -60,4 +63,9 @@ def contains_pii(text: str) -> bool:
 
 def redact(text: str) -> str:
     """Blank out anything PII-shaped, for messages built from untrusted keys."""
-    return PII_PATTERN.sub("[redacted]", text)
+    # Again while one is left: the linear pattern starts an e-mail only where
+    # a run of local-part characters starts, so "a@b.c.@d.e" leaves ".@d.e"
+    # the first time (the contract's pattern takes both at once).
+    while PII_EXISTS.search(text) is not None:
+        text = PII_EXISTS.sub("[redacted]", text)
+    return text
