@@ -187,6 +187,27 @@ def test_a_string_holding_nul_is_refused_and_a_written_backslash_u_is_not():
     assert verdict(written) == "ok"
 
 
+def test_an_oversized_message_is_not_decoded_whole_to_name_it(monkeypatch):
+    """Decoding a 98 MB line whole, only to name it in its rejection, took 2 GB."""
+    import msgspec
+
+    from contract import validation
+
+    def bounded(data, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        assert len(data) <= validation.MAX_MESSAGE_BYTES, "decoded whole"
+        return msgspec.json.decode(data, *args, **kwargs)
+
+    monkeypatch.setattr(validation.msgspec.json, "decode", bounded)
+    head = b'{"event_id":"E1","event_type":"GrantAwarded","source":"NRF","subject_id":"G1",'
+    huge = head + b'"x":[' + b"1," * 400_000 + b"1]}"
+    assert readable_envelope(huge) == {
+        "event_id": "E1",
+        "event_type": "GrantAwarded",
+        "source": "NRF",
+        "subject_id": "G1",
+    }
+
+
 def test_an_unknown_field_named_like_an_email_is_redacted():
     message = event("GrantAwarded", payload_update={"kim@example.com": 1})
     with pytest.raises(ContractViolation) as caught:
