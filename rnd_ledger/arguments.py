@@ -1,6 +1,12 @@
 """Argument helpers shared by the command modules."""
 
 import argparse
+import os
+
+from rnd_ledger.errors import CommandError
+from store.url import environment_for
+
+STORE_FILES = ("", "-wal", "-shm", "-journal", ".ingest-lock")  # a SQLite store's own
 
 
 def add_store(parser: argparse.ArgumentParser) -> None:
@@ -44,3 +50,18 @@ def add_policy(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--policy", metavar="FILE", help="authorization policy TOML (default: the contract's)"
     )
+
+
+def refuse_store_as_output(out: str, url: str, what: str) -> None:
+    """`--out` naming the SQLite store (or a link to it, or its WAL) would be
+    opened for writing, which empties the ledger before anything is read."""
+    database = environment_for(url).get("SQLITE_DBNAME")
+    if out == "-" or not database:
+        return
+    target = os.path.realpath(out)
+    for suffix in STORE_FILES:
+        if target == os.path.realpath(database + suffix):
+            raise CommandError(
+                f"--out {out} is the store's own file ({database}{suffix}): "
+                f"write {what} to another file"
+            )

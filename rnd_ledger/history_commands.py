@@ -10,7 +10,7 @@ import orjson
 from contract.payloads import PAYLOAD_TYPES
 from contract.schema import all_schemas, bundled_schema, render
 from domain.history import accepted_facts, contract_form, rejections
-from rnd_ledger.arguments import add_store, add_unused_store
+from rnd_ledger.arguments import add_store, add_unused_store, refuse_store_as_output
 from rnd_ledger.bootstrap import open_existing_ledger
 from rnd_ledger.output import json_document, status, table, writing_to
 from store.url import store_url
@@ -93,7 +93,9 @@ def run_rejections(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    ledger = open_existing_ledger(store_url(args.store))
+    url = store_url(args.store)
+    refuse_store_as_output(args.out, url, "the export")
+    ledger = open_existing_ledger(url)
     target: IO[bytes]
     with (
         writing_to(args.out, "the export"),

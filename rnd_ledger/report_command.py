@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from rnd_ledger.arguments import add_store
+from rnd_ledger.arguments import add_store, refuse_store_as_output
 from rnd_ledger.bootstrap import require_ledger
 from rnd_ledger.errors import CommandError
 from rnd_ledger.indicators_command import add_checkpoint, position_of
@@ -73,6 +73,7 @@ def compute_indicators(args: argparse.Namespace) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     started = time.monotonic()
+    refuse_store_as_output(args.out, store_url(args.store), "the report")
     data = compute_indicators(args)
     computed = time.monotonic()
     from reports.render import render_report

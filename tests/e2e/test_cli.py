@@ -384,3 +384,18 @@ def test_a_record_whose_topic_was_altered_is_not_left_out(sample_file, store_url
     assert result.returncode == 2, result.stderr
     assert result.stderr.startswith("rnd-ledger: the record at position 2 ")
     assert "run rnd-ledger verify" in result.stderr
+
+
+@pytest.mark.parametrize(("command", "out"), [("export", "link.db"), ("report", "store.db-wal")])
+def test_out_naming_the_store_is_refused_before_anything_is_written(
+    sample_file, tmp_path, command, out
+):
+    """Opened for writing, the store was emptied (export) or overwritten with
+    HTML (report); the WAL's name, even before it exists, is the store's too."""
+    store = tmp_path / "store.db"
+    run("ingest", str(sample_file), "--store", f"sqlite:///{store}")
+    (tmp_path / "link.db").symlink_to(store)
+    before = store.read_bytes()
+    result = run(command, "--store", f"sqlite:///{store}", "--out", str(tmp_path / out))
+    assert result.returncode == 2 and "is the store's own file" in result.stderr
+    assert store.read_bytes() == before and not (tmp_path / "store.db-wal").exists()
