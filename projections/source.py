@@ -44,7 +44,8 @@ class Store:
             if self.kind == "sqlite":
                 import adbc_driver_sqlite.dbapi as sqlite
 
-                return sqlite.connect(f"file:{self.target}?mode=ro")
+                # A path with #, ? or % in it means those characters, not URI syntax.
+                return sqlite.connect(f"file:{quote(self.target)}?mode=ro")
             import adbc_driver_postgresql.dbapi as postgresql
 
             return postgresql.connect(self.target)

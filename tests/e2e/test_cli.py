@@ -399,3 +399,15 @@ def test_out_naming_the_store_is_refused_before_anything_is_written(
     result = run(command, "--store", f"sqlite:///{store}", "--out", str(tmp_path / out))
     assert result.returncode == 2 and "is the store's own file" in result.stderr
     assert store.read_bytes() == before and not (tmp_path / "store.db-wal").exists()
+
+
+def test_a_store_path_with_uri_characters_is_the_same_file_for_figures(sample_file, tmp_path):
+    """'a#x.db' was opened as 'a' for figures (a URI fragment), so figures could
+    come from another file than the chain head they stated."""
+    (tmp_path / "a.db").write_bytes(b"")  # what the figures read by mistake
+    url = f"sqlite:///{tmp_path / 'a%23x.db'}"
+    assert run("ingest", str(sample_file), "--store", url).returncode == 0
+    assert (tmp_path / "a#x.db").exists()
+    result = run("indicators", "--store", url, "--format", "json", "--no-checkpoint")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["as_of"]["position"] > 0
