@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from consumers.files import InputError, ingest_file, input_name, open_input
+from consumers.files import InputError, ingest_file, input_name, open_input, stored_name
 from consumers.intake import Summary
 from domain.history import accepted_facts
 from tests.builders import jsonl
@@ -50,6 +50,9 @@ def test_a_damaged_gzip_read_again_says_so_in_one_line(tmp_path, sqlite_url, cap
     [
         (os.fsdecode(b"from-\xffother-system.jsonl"), "from-\ufffdother-system.jsonl"),
         ("batch 010-1234-5678.jsonl", "batch [redacted].jsonl"),
+        # A terminal escape and a newline: printed by `rejections`, they drove
+        # the terminal and forged a row of the table.
+        ("x\x1b[2J\nrow.jsonl", "x\\u001b[2J\\u000arow.jsonl"),
     ],
 )
 def test_a_file_name_is_stored_as_utf8_text_without_personal_data(
@@ -64,6 +67,18 @@ def test_a_file_name_is_stored_as_utf8_text_without_personal_data(
     assert len(files) == 1 and re.fullmatch(re.escape(stored) + "#[0-9a-f]{8}", files.pop())
     assert input_name(str(path)).startswith(f"file:{stored}#")
     assert ledger.resume_point(input_name(str(path))) == 3
+
+
+def test_a_redacted_names_suffix_does_not_give_the_name_back_quickly():
+    """32 bits of SHA-256 gave a phone number back by trying all 10^8 in minutes;
+    the suffix is now a slow hash (PBKDF2, 200,000 rounds)."""
+    import hashlib
+
+    name = "010-2345-6789.jsonl"
+    suffix = stored_name(f"/some/where/{name}").rsplit("#", 1)[1]
+    assert suffix != hashlib.sha256(name.encode()).hexdigest()[:8]
+    slow = hashlib.pbkdf2_hmac("sha256", name.encode(), b"rnd-ledger file name", 200_000)
+    assert suffix == slow[:4].hex()
 
 
 def test_names_that_differ_only_where_they_are_redacted_are_two_inputs(tmp_path, intake):
