@@ -2,7 +2,10 @@
 
 import argparse
 import os
+import re
 
+from contract.pii import contains_pii
+from contract.types import ID_PATTERN
 from rnd_ledger.errors import CommandError
 from store.url import environment_for
 
@@ -65,3 +68,15 @@ def refuse_store_as_output(out: str, url: str, what: str) -> None:
                 f"--out {out} is the store's own file ({database}{suffix}): "
                 f"write {what} to another file"
             )
+
+
+def check_agency(agency: str, option: str) -> str:
+    """An agency named on the command line (--source, --topic-owner) is a
+    source as messages carry it, and is quoted in every rejection it causes:
+    no control characters for the terminal, no personal data for the store."""
+    if not re.fullmatch(ID_PATTERN, agency) or contains_pii(agency):
+        raise CommandError(
+            f"{option} {agency!r}: an agency is named as a message's source is: 1-128 of "
+            "A-Z a-z 0-9 . _ : -, starting with a letter or digit (e.g. NRF)"
+        )
+    return agency

@@ -20,7 +20,7 @@ from consumers.files import (
 )
 from consumers.intake import Intake, Summary
 from contract.policy import load_policy
-from rnd_ledger.arguments import add_policy, add_store, positive_int
+from rnd_ledger.arguments import add_policy, add_store, check_agency, positive_int
 from rnd_ledger.bootstrap import open_ledger
 from rnd_ledger.errors import CommandError
 from rnd_ledger.output import status, table
@@ -91,8 +91,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     url = store_url(args.store)
     check_inputs(args.files)
-    if args.source is not None and not args.source.strip():
-        raise CommandError("--source is empty: give the agency whose messages these are")
+    if args.source is not None:
+        check_agency(args.source, "--source")
     policy = load_policy(args.policy)  # every configuration error before the store is made
     if args.source and (warning := policy.owner_warning(args.source, f"--source {args.source}")):
         status(warning)

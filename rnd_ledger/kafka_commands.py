@@ -28,6 +28,7 @@ from rnd_ledger.arguments import (
     add_policy,
     add_store,
     add_unused_store,
+    check_agency,
     positive_int,
     positive_seconds,
 )
@@ -185,6 +186,7 @@ def topic_owners(pairs: Sequence[str], topics: Sequence[str]) -> dict[str, str]:
             raise CommandError(f"--topic-owner {pair!r}: write TOPIC=AGENCY, e.g. nrf-events=NRF")
         if topic not in topics:
             raise CommandError(f"--topic-owner {pair!r}: topic {topic!r} is not a --topic")
+        check_agency(agency, f"--topic-owner {topic}=")
         if owners.get(topic, agency) != agency:
             raise CommandError(f"--topic-owner: topic {topic!r} is given two owners")
         owners[topic] = agency

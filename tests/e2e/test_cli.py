@@ -166,7 +166,14 @@ def test_export_then_ingest_gives_the_same_history(sample_file, tmp_path, sqlite
         (["ingest", "x", "--store", "postgresql://h:99999/db"], "port that is not 1-65535"),
         (["ingest", "x", "--store", "postgresql://h/db?schema=a-b;drop"], "schema 'a-b;drop'"),
         (["demo", "--out", "."], "cannot write the demo data to .: Is a directory"),
-        (["ingest", "x", "--source", " ", "--store", "sqlite:///x.db"], "--source is empty"),
+        (["ingest", "x", "--source", " ", "--store", "sqlite:///x.db"], "an agency is named"),
+        (["ingest", "x", "--source", "NRF\x1b[2J", "--store", "sqlite:///x.db"], "NRF\\x1b[2J"),
+        (["ingest", "x", "--source", "01012345678", "--store", "sqlite:///x.db"], "an agency is"),
+        (
+            ["consume", "--bootstrap-servers", "h:1", "--topic", "t", "--group", "g"]
+            + ["--topic-owner", "t=kim@x.kr"],
+            "an agency is named",
+        ),
         (["lineage", "coverage.full_time"], "required: --year (see rnd-ledger lineage --help)"),
         (["report", "--as-of", "2026-01-01T00:00:00Z", "--position", "1"], "not allowed with"),
         (["bogus"], "invalid choice: 'bogus'"),
