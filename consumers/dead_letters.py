@@ -17,6 +17,7 @@ committed to the ledger, so a crash can repeat a dead letter (the
 `rnd-ledger.source-*` headers identify it) but never lose one.
 """
 
+import re
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -72,7 +73,17 @@ def carries_pii(record: Any) -> bool:
     parts = [record.value or b"", record.key or b""]
     for name, value in record.headers or []:
         parts += [name.encode() if isinstance(name, str) else name, value or b""]
-    return any(contains_pii(bytes(part).decode("utf-8", "replace")) for part in parts)
+    texts = [bytes(part).decode("utf-8", "replace") for part in parts]
+    return any(contains_pii(text) or contains_pii(unescaped(text)) for text in texts)
+
+
+JSON_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})")
+
+
+def unescaped(text: str) -> str:
+    """`text` with JSON's \\uXXXX escapes spelled out: "kim\\u0040x.kr" is an
+    e-mail address to whoever reads the dead letter as JSON."""
+    return JSON_ESCAPE.sub(lambda match: chr(int(match[1], 16)), text)
 
 
 class DeadLetters:

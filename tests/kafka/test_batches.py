@@ -259,6 +259,16 @@ def test_a_pii_dead_letter_carries_no_text_key_or_own_headers():
     assert "trace" not in dict(headers)
 
 
+@pytest.mark.parametrize("written", [rb"john.doe\u0040example.com", rb"010\u002d1234\u002d5678"])
+def test_personal_data_spelt_in_json_escapes_is_not_dead_lettered(written):
+    """Rejected for another reason (an unknown field), the message never met
+    the PII guard; read as JSON, its escapes spell the address or number."""
+    value = b'{"reason": "contact ' + written + b'", "unknown": 1}'
+    outcome = Outcome("rejected", "schema_invalid", "payload: unknown field", "ab")
+    key, sent, headers = dead_letter(record(5, value), outcome)
+    assert (key, sent, dict(headers)["rnd-ledger.redacted"]) == (None, b"", b"true")
+
+
 def test_an_ordinary_dead_letter_keeps_bytes_key_and_headers():
     original = record(5, b"not json", headers=[("trace", b"t1")])
     key, value, headers = dead_letter(original, Outcome("rejected", "malformed_json", "m", "cd"))
