@@ -76,7 +76,8 @@ def describe(error: msgspec.ValidationError, prefix: str) -> str:
     elif text.startswith("Invalid RFC3339"):
         text = "is not a valid " + text.removeprefix("Invalid RFC3339 encoded ")
     field = (prefix + path).lstrip(".") or "message"
-    return printable(redact(f"{field}: {text}"))[:300]
+    # Escaped first: an escape spelt out (\\u200b) may join what looks like personal data.
+    return redact(printable(f"{field}: {text}"))[:300]
 
 
 def printable(text: str) -> str:

@@ -208,6 +208,14 @@ def test_an_oversized_message_is_not_decoded_whole_to_name_it(monkeypatch):
     }
 
 
+def test_an_unknown_field_named_like_an_email_with_a_hidden_character_is_redacted():
+    """Escaped after redacting, "john.doe\u200b@example.com" came out readable."""
+    message = event("GrantAwarded", payload_update={"john.doe\u200b@example.com": 1})
+    with pytest.raises(ContractViolation) as caught:
+        parse_payload(parse_envelope(line(message)))
+    assert "example.com" not in caught.value.message
+
+
 def test_an_unknown_field_named_like_an_email_is_redacted():
     message = event("GrantAwarded", payload_update={"kim@example.com": 1})
     with pytest.raises(ContractViolation) as caught:
