@@ -17,8 +17,13 @@ ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}(?!\n)$"
 Id = Annotated[str, msgspec.Meta(pattern=ID_PATTERN, min_length=1, max_length=128)]
 MoneyKrw = Annotated[int, msgspec.Meta(ge=0, lt=10**16)]
 Year = Annotated[int, msgspec.Meta(ge=2000, le=2100)]
-Count = Annotated[int, msgspec.Meta(ge=0)]
-PositiveCount = Annotated[int, msgspec.Meta(ge=1)]
+# People, results, reviewers: at most a billion, a bound the contract does not
+# set. Unbounded, one count of 2^63 was accepted and then stopped every
+# indicator of the ledger (Polars reads counts as 64-bit integers), and sums
+# of a billion billions still fit.
+COUNT_MAX = 1_000_000_000
+Count = Annotated[int, msgspec.Meta(ge=0, le=COUNT_MAX)]
+PositiveCount = Annotated[int, msgspec.Meta(ge=1, le=COUNT_MAX)]
 Day = date
 Reason = Annotated[str, msgspec.Meta(max_length=200)]
 Title = Annotated[str, msgspec.Meta(max_length=300)]

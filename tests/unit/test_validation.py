@@ -179,6 +179,16 @@ def test_a_value_in_the_wrong_format_is_told_the_format_wanted(field, value, sai
     assert caught.value.message.startswith(said)
 
 
+@pytest.mark.parametrize(
+    ("hires", "expected"), [(10**9, "ok"), (10**9 + 1, "schema_invalid"), (2**63, "schema_invalid")]
+)
+def test_counts_are_at_most_a_billion(hires, expected):
+    """A count of 2^63 was accepted, then every indicator of the ledger stopped
+    (Polars reads counts as 64-bit integers): one message broke them all."""
+    message = event("SpecialHiringCompleted", payload_update={"hires": hires})
+    assert verdict(message) == expected
+
+
 def test_a_string_holding_nul_is_refused_and_a_written_backslash_u_is_not():
     """PostgreSQL cannot hold U+0000 in text: verify could not read the fact."""
     nul = event("RepresentativeResultSubmitted", payload_update={"title": "x\u0000"})
