@@ -33,6 +33,7 @@ RULES = (
 # final newline; in ECMA-262 (JSON Schema's dialect) `$` alone means the end,
 # and validators built on RE2 or Go cannot compile a lookahead.
 PYTHON_END = "(?!\\n)$"
+NOT_YEAR_0 = "^(?!0000)"
 
 
 def _inline(schema: dict[str, Any]) -> dict[str, Any]:
@@ -45,12 +46,15 @@ def _inline(schema: dict[str, Any]) -> dict[str, Any]:
             ref = node.get("$ref")
             if isinstance(ref, str) and ref.startswith("#/$defs/"):
                 return resolve(dict(defs[ref.removeprefix("#/$defs/")]))
-            return {
+            resolved = {
                 key: value.replace(PYTHON_END, "$")
                 if key == "pattern" and isinstance(value, str)
                 else resolve(value)
                 for key, value in node.items()
             }
+            if resolved.get("format") == "date":  # ajv-formats takes year 0000; we cannot
+                resolved["pattern"] = NOT_YEAR_0
+            return resolved
         if isinstance(node, list):
             return [resolve(item) for item in node]
         return node

@@ -72,6 +72,24 @@ def test_schema_and_validator_refuse_alike(changes, reason):
     assert "schema_invalid" in (screened.envelope_reason, screened.payload_reason), reason
 
 
+@pytest.mark.parametrize(
+    "changes",
+    [{"occurred_at": "0000-01-01T00:00:00Z"}, {"payload": {"effective_on": "0000-01-01"}}],
+)
+def test_year_0000_is_refused_by_the_schema_alone(changes):
+    """RFC 3339 allows year 0000 and ajv-formats takes it; the validator cannot
+    (Python has no year 0), so the schema's patterns say so, for validators
+    that check no formats too. Found by differential testing against ajv."""
+    from contract.screen import screen
+    from tests.builders import line
+
+    message = {**event("ResearcherDeparted", "R1"), **changes}
+    schema = json.loads((SCHEMA_DIR / "ResearcherDeparted.json").read_text())
+    assert not jsonschema.Draft202012Validator(schema).is_valid(message)
+    screened = screen(line(message))
+    assert "schema_invalid" in (screened.envelope_reason, screened.payload_reason)
+
+
 def test_an_id_with_a_final_newline_is_refused_and_the_schema_stays_portable():
     """Python's `$` matched before a final newline ("R1\\n" was a new subject);
     the published pattern keeps ECMA-262's plain `$` (no lookahead: RE2 and Go
