@@ -32,8 +32,10 @@ def _refuse(constant: str) -> Any:
 
 def names_payload_twice(raw: bytes) -> bool:
     """Whether the outermost object of `raw` (well-formed) has two `payload`s.
-    Cheap first: the text "payload" in quotes occurs once in almost every line."""
-    if raw.count(b'"payload"') < 2:
+    Cheap first: the text "payload" in quotes occurs once in almost every line,
+    unless a name is written with escapes ("p\\u0061yload" is "payload" too;
+    a letter's escape starts \\u00, which Korean text's escapes never do)."""
+    if raw.count(b'"payload"') < 2 and raw.find(b"\\u00") < 0:
         return False
     outer = json.loads(raw, object_pairs_hook=lambda items: items)
     return sum(1 for name, _ in outer if name == "payload") > 1

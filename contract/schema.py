@@ -23,7 +23,9 @@ RULES = (
     "date-time (format: date / date-time, checked only by validators told to check formats), "
     "and an occurred_at whose UTC instant falls outside the years 1-9999; a string that ends "
     "in a line feed where a pattern applies (some regex engines let $ match before it); "
-    "payload given twice. Refused as malformed_json: a lone UTF-16 surrogate escape "
+    "payload given twice (its name escaped too). Amounts go up to 10^16 - 1, past 2^53: a "
+    "validator that reads numbers as doubles (JavaScript's JSON.parse) sees 10^16 and "
+    "refuses it. Refused as malformed_json: a lone UTF-16 surrogate escape "
     "(\\ud800), which is no Unicode text. A name given twice must be valid in every copy; "
     "the last one counts."
 )

@@ -179,6 +179,13 @@ def test_a_value_in_the_wrong_format_is_told_the_format_wanted(field, value, sai
     assert caught.value.message.startswith(said)
 
 
+def test_payload_given_twice_is_refused_with_its_name_escaped_too():
+    escaped = line(event("ResearcherDeparted")).replace(
+        b'"payload":', b'"p\\u0061yload":{"effective_on":"2026-01-01"},"payload":'
+    )
+    assert b"p\\u0061yload" in escaped and verdict(escaped) == "schema_invalid"
+
+
 @pytest.mark.parametrize(
     ("hires", "expected"), [(10**9, "ok"), (10**9 + 1, "schema_invalid"), (2**63, "schema_invalid")]
 )
