@@ -35,8 +35,8 @@ def names_payload_twice(raw: bytes) -> bool:
     Cheap first: the text "payload" in quotes occurs once in almost every line,
     unless a name is written with escapes ("p\\u0061yload" is "payload" too;
     a letter's escape starts \\u00, which Korean text's escapes never do)."""
-    if raw.count(b'"payload"') < 2 and raw.find(b"\\u00") < 0:
-        return False
+    if raw.count(b'"payload"') < 2 and (raw.find(b"\\") < 0 or raw.find(b"\\u00") < 0):
+        return False  # one byte sought first (memchr): most lines have no backslash
     outer = json.loads(raw, object_pairs_hook=lambda items: items)
     return sum(1 for name, _ in outer if name == "payload") > 1
 

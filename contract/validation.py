@@ -116,7 +116,11 @@ def parse_envelope(raw: bytes) -> Envelope:
         raise ContractViolation("malformed_json", "message: not valid UTF-8") from None
     if names_payload_twice(raw):
         raise ContractViolation("schema_invalid", "payload: given twice; a message has one")
-    if raw.find(b"\\u0000") >= 0 and any("\x00" in text for text in every_string(raw)):
+    if (
+        raw.find(b"\\") >= 0  # one byte first: 0.05 against 0.33 µs per message
+        and raw.find(b"\\u0000") >= 0
+        and any("\x00" in text for text in every_string(raw))
+    ):
         # PostgreSQL's text and JSON functions cannot hold it: verify could no
         # longer read the fact, for good (history is never edited).
         raise ContractViolation(
