@@ -10,7 +10,7 @@ from typing import Any
 import msgspec
 
 from contract.payloads import PAYLOAD_TYPES, SCHEMA_VERSION
-from contract.validation import MAX_MESSAGE_BYTES, Envelope
+from contract.validation import MAX_MESSAGE_BYTES, YEAR, Envelope
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_DIR = Path(__file__).with_name("schemas")
@@ -35,7 +35,7 @@ RULES = (
 # final newline; in ECMA-262 (JSON Schema's dialect) `$` alone means the end,
 # and validators built on RE2 or Go cannot compile a lookahead.
 PYTHON_END = "(?!\\n)$"
-NOT_YEAR_0 = "^(?!0000)"
+NOT_YEAR_0 = f"^{YEAR}-"  # a date's year is 0001-9999; no lookahead, for RE2 and Go
 
 
 def _inline(schema: dict[str, Any]) -> dict[str, Any]:
