@@ -83,7 +83,12 @@ def event_schema(event_type: str) -> dict[str, Any]:
     payload = _inline(msgspec.json.schema(PAYLOAD_TYPES[event_type]))
     payload["additionalProperties"] = False
     if event_type == "GrantAmended":
-        payload["anyOf"] = [{"required": ["end_on"]}, {"required": ["annual_amount_krw"]}]
+        # Each branch names what it requires among its properties, so that
+        # validators in strict mode (Ajv's strictRequired) compile it.
+        payload["anyOf"] = [
+            {"properties": {name: True}, "required": [name]}
+            for name in ("end_on", "annual_amount_krw")
+        ]
     envelope = envelope_schema()
     for key in ("$schema", "$id", "title"):
         envelope.pop(key)
