@@ -111,3 +111,22 @@ def test_an_id_with_a_final_newline_is_refused_and_the_schema_stays_portable():
     pattern = schema["properties"]["subject_id"]["pattern"]
     assert "(?" not in pattern and pattern.endswith("$")
     assert re.search(pattern.removesuffix("$") + r"\Z", "R1\n") is None  # as ECMA reads it
+
+
+def test_every_required_name_is_among_its_schema_objects_properties():
+    """Ajv in strict mode (strictRequired) refuses to compile a `required`
+    whose names its own object's `properties` does not list: GrantAmended's
+    anyOf did so. Checked by hand with Ajv 8; this holds the rule."""
+
+    def walk(node):  # noqa: ANN001, ANN202
+        if isinstance(node, dict):
+            if "required" in node:
+                assert set(node["required"]) <= set(node.get("properties", {})), node
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    for path in SCHEMA_DIR.glob("*.json"):
+        walk(json.loads(path.read_text()))
