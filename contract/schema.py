@@ -23,7 +23,8 @@ RULES = (
     "date-time (format: date / date-time, checked only by validators told to check formats), "
     "and an occurred_at whose UTC instant falls outside the years 1-9999; a string that ends "
     "in a line feed where a pattern applies (some regex engines let $ match before it); "
-    "payload given twice (its name escaped too). Amounts go up to 10^16 - 1, past 2^53: a "
+    "payload given twice (its name escaped too); an RnDBudgetEnacted whose subject_id is not "
+    "FY followed by its payload's fiscal_year. Amounts go up to 10^16 - 1, past 2^53: a "
     "validator that reads numbers as doubles (JavaScript's JSON.parse) sees 10^16 and "
     "refuses it. Refused as malformed_json: a lone UTF-16 surrogate escape "
     "(\\ud800), which is no Unicode text. A name given twice must be valid in every copy; "
@@ -92,6 +93,8 @@ def event_schema(event_type: str) -> dict[str, Any]:
     envelope = envelope_schema()
     for key in ("$schema", "$id", "title"):
         envelope.pop(key)
+    if event_type == "RnDBudgetEnacted":  # that the year is the payload's, the schema cannot say
+        envelope["properties"]["subject_id"] = {"type": "string", "pattern": f"^FY{YEAR}$"}
     envelope["properties"]["event_type"] = {"const": event_type}
     envelope["properties"]["schema_version"] = {"const": SCHEMA_VERSION}
     envelope["properties"]["payload"] = payload

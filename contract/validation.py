@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import msgspec
 
 from contract.json_text import every_string, names_payload_twice, well_formed
-from contract.payloads import PAYLOAD_TYPES, SCHEMA_VERSION, GrantAmended
+from contract.payloads import PAYLOAD_TYPES, SCHEMA_VERSION, GrantAmended, RnDBudgetEnacted
 from contract.pii import contains_pii, iter_strings, may_hold_pii, redact
 from contract.types import ID_PATTERN, Id
 
@@ -159,6 +159,12 @@ def parse_payload(envelope: Envelope) -> dict[str, Any]:
         and payload.end_on is payload.annual_amount_krw is msgspec.UNSET
     ):
         raise ContractViolation("schema_invalid", "payload: needs end_on or annual_amount_krw")
+    if isinstance(payload, RnDBudgetEnacted) and envelope.subject_id != f"FY{payload.fiscal_year}":
+        # The contract names the subject FY<year>; another would be a second
+        # budget year of the same fiscal year, or a year under a wrong name.
+        raise ContractViolation(
+            "schema_invalid", "subject_id: must be FY followed by payload.fiscal_year (e.g. FY2026)"
+        )
     return msgspec.to_builtins(payload)
 
 

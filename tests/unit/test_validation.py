@@ -179,6 +179,16 @@ def test_a_value_in_the_wrong_format_is_told_the_format_wanted(field, value, sai
     assert caught.value.message.startswith(said)
 
 
+@pytest.mark.parametrize(
+    ("subject", "expected"),
+    [("FY2026", "ok"), ("FY2025", "schema_invalid"), ("X", "schema_invalid")],
+)
+def test_a_budget_is_about_the_fiscal_year_its_subject_names(subject, expected):
+    """event-contract.md: RnDBudgetEnacted [FY<year>]. Another subject was
+    accepted and counted as that year's budget, under a name of its own."""
+    assert verdict(event("RnDBudgetEnacted", subject)) == expected  # fiscal_year 2026
+
+
 def test_payload_given_twice_is_refused_with_its_name_escaped_too():
     escaped = line(event("ResearcherDeparted")).replace(
         b'"payload":', b'"p\\u0061yload":{"effective_on":"2026-01-01"},"payload":'
