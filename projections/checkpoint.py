@@ -20,6 +20,7 @@ from pathlib import Path
 import msgspec
 import polars as pl
 
+from projections.errors import ProjectionError
 from projections.facts import ENVELOPE, PAYLOADS, Facts
 from projections.source import Store
 
@@ -33,6 +34,9 @@ MAX_PARTS = 8
 def default_dir(store: Store) -> Path:
     override = os.environ.get(DIR_ENV)
     if override:
+        if os.path.exists(override) and not os.path.isdir(override):
+            # Else every run would skip the checkpoint without a word.
+            raise ProjectionError(f"${DIR_ENV} {override!r} is a file, not a directory")
         return Path(override) / store.key
     if store.kind == "sqlite":
         return Path(store.target + ".projections")

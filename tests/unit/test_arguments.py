@@ -1,6 +1,8 @@
 """Options every command shares (cli.md)."""
 
 import argparse
+import sqlite3
+from contextlib import closing
 
 import pytest
 
@@ -49,3 +51,16 @@ def test_an_unknown_option_before_the_command_is_the_top_commands_error(capsys):
     with pytest.raises(SystemExit):
         main(["--bogus", "verify"])
     assert capsys.readouterr().err.startswith("rnd-ledger: unrecognized arguments: --bogus (see")
+
+
+def test_a_checkpoint_dir_from_the_environment_that_is_a_file_is_refused(
+    tmp_path, capsys, monkeypatch
+):
+    afile = tmp_path / "afile"
+    afile.touch()
+    monkeypatch.setenv("RND_LEDGER_PROJECTIONS_DIR", str(afile))
+    store = tmp_path / "s.db"
+    with closing(sqlite3.connect(store)):
+        pass  # an empty store file: the figures are read from it
+    assert main(["indicators", "--store", f"sqlite:///{store}"]) == 2
+    assert "$RND_LEDGER_PROJECTIONS_DIR" in capsys.readouterr().err
