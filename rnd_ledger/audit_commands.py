@@ -108,10 +108,14 @@ def run_verify(args: argparse.Namespace) -> int:
 def check_checkpoint_files(url: str, directory: str | None) -> int:
     """The checkpoint is outside the chain: recompute what it holds from the
     verified history (`projections.checkpoint_check`)."""
-    from projections.checkpoint import DIR_ENV  # Polars: only here
+    from projections import ProjectionError  # Polars: only here
+    from projections.checkpoint import DIR_ENV
     from projections.checkpoint_check import check_checkpoint
 
-    checked = check_checkpoint(url, directory)
+    try:
+        checked = check_checkpoint(url, directory)
+    except ProjectionError as error:  # e.g. $RND_LEDGER_PROJECTIONS_DIR names a file
+        raise CommandError(f"verify: {error}") from None
     if checked.position is None:
         if directory is not None or checked.directory.exists():
             print(

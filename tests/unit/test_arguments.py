@@ -1,13 +1,12 @@
 """Options every command shares (cli.md)."""
 
 import argparse
-import sqlite3
-from contextlib import closing
 
 import pytest
 
 from rnd_ledger.arguments import positive_int
 from rnd_ledger.cli import build_parser, main
+from tests.builders import event, jsonl
 
 
 def subcommands() -> dict[str, argparse.ArgumentParser]:
@@ -60,7 +59,9 @@ def test_a_checkpoint_dir_from_the_environment_that_is_a_file_is_refused(
     afile.touch()
     monkeypatch.setenv("RND_LEDGER_PROJECTIONS_DIR", str(afile))
     store = tmp_path / "s.db"
-    with closing(sqlite3.connect(store)):
-        pass  # an empty store file: the figures are read from it
-    assert main(["indicators", "--store", f"sqlite:///{store}"]) == 2
-    assert "$RND_LEDGER_PROJECTIONS_DIR" in capsys.readouterr().err
+    facts = tmp_path / "in.jsonl"
+    facts.write_bytes(jsonl([event("ResearcherRegistered", "R1")]))
+    assert main(["ingest", str(facts), "--store", f"sqlite:///{store}"]) == 0
+    for command in ("indicators", "verify"):  # verify ended in a traceback
+        assert main([command, "--store", f"sqlite:///{store}"]) == 2
+        assert "$RND_LEDGER_PROJECTIONS_DIR" in capsys.readouterr().err
