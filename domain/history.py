@@ -27,7 +27,8 @@ def fact_topics() -> list[str]:
 
 
 OTHER_TOPICS = frozenset({REJECTION_TOPIC, SEAL_TOPIC})
-KNOWN_TOPICS = OTHER_TOPICS | frozenset(fact_topics())
+FACT_TOPICS = frozenset(fact_topics())
+KNOWN_TOPICS = OTHER_TOPICS | FACT_TOPICS
 
 
 def notifications(
@@ -108,9 +109,8 @@ def accepted_facts(ledger: Ledger, stop: int | None = None) -> Iterator[tuple[in
     """(position, stored state) of every accepted fact, retractions included.
     Every record is read, so that one whose topic the ledger never writes (a
     record altered in the database) stops the reading instead of being left out."""
-    facts = set(fact_topics())
     for notification in notifications(ledger, (), stop):
-        if notification.topic in facts:
+        if notification.topic in FACT_TOPICS:
             yield notification.id, readable_state(notification.id, notification.state)
         elif notification.topic not in OTHER_TOPICS:
             raise UnreadableRecord(notification.id)

@@ -14,7 +14,12 @@ import msgspec
 import polars as pl
 
 from contract.payloads import PAYLOAD_TYPES
-from domain.history import KNOWN_TOPICS, REJECTION_TOPIC, UnreadableRecord, fact_topics
+from domain.history import (
+    FACT_TOPICS,
+    KNOWN_TOPICS,
+    REJECTION_TOPIC,
+    UnreadableRecord,
+)
 
 S, I64, F64, B, D = pl.String, pl.Int64, pl.Float64, pl.Boolean, pl.Date
 # Money: the contract allows up to 10^16 KRW per field, so a sum of a
@@ -106,8 +111,6 @@ EVENT_TYPES = tuple(PAYLOADS)
 # Payload fields naming a year (indicators.md "Years"); dates count by their year.
 YEAR_FIELDS = ("start_on", "year", "fiscal_year", "evaluation_year", "held_on", "decided_on")
 YEAR_FIELDS += ("designated_on",)
-
-FACT_TOPICS = frozenset(fact_topics())
 
 
 # Payload fields renamed in the fact tables (`position` is the ledger position there).
