@@ -113,8 +113,7 @@ class SQLiteLedgerRecorder(SQLiteProcessRecorder):
             *super().construct_create_table_statements(),
             f"CREATE TABLE IF NOT EXISTS {self.index_table} ("
             "event_id TEXT PRIMARY KEY, originator_id TEXT NOT NULL, "
-            "subject_id TEXT NOT NULL, source TEXT NOT NULL, event_type TEXT NOT NULL"
-            ") WITHOUT ROWID",
+            "subject_id TEXT NOT NULL, source TEXT NOT NULL, event_type TEXT NOT NULL)",
         ]
 
     def insert_events(
