@@ -168,8 +168,18 @@ def subject_uuid(kind: str, subject_id: str) -> UUID:
     an LRU cache measured slower (1.7 against 1.2 µs on the national demo,
     where 156,000 of 200,000 facts name a new subject).
     """
+    return _uuid_of(_subject_int(kind, subject_id))
+
+
+def subject_hex(kind: str, subject_id: str) -> str:
+    """`subject_uuid(kind, subject_id).hex`, without making the UUID (0.33
+    against 0.54 s per 200,000 in the screening worker; a test checks they agree)."""
+    return f"{_subject_int(kind, subject_id):032x}"
+
+
+def _subject_int(kind: str, subject_id: str) -> int:
     digest = sha1(_NAMESPACE_BYTES + f"{kind}:{subject_id}".encode()).digest()
-    return _uuid_of((int.from_bytes(digest[:16], "big") & _VERSION_5_MASK) | _VERSION_5_BITS)
+    return (int.from_bytes(digest[:16], "big") & _VERSION_5_MASK) | _VERSION_5_BITS
 
 
 def uuid_from_hex(hex_id: str) -> UUID:

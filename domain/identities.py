@@ -12,7 +12,7 @@ from typing import Any
 import domain.grant  # noqa: F401  (registers the aggregates)
 import domain.institute  # noqa: F401
 import domain.subjects  # noqa: F401
-from domain.base import AGGREGATE_FOR_EVENT_TYPE, subject_uuid
+from domain.base import AGGREGATE_FOR_EVENT_TYPE, subject_hex
 
 
 def identify(screened: Iterable[Any]) -> None:
@@ -23,4 +23,4 @@ def identify(screened: Iterable[Any]) -> None:
             continue
         aggregate = AGGREGATE_FOR_EVENT_TYPE.get(checked.event_type)
         if aggregate is not None:
-            checked.originator_id = subject_uuid(aggregate.kind, checked.subject_id).hex
+            checked.originator_id = subject_hex(aggregate.kind, checked.subject_id)

@@ -2,7 +2,7 @@ from uuid import uuid5
 
 import pytest
 
-from domain.base import ID_NAMESPACE, subject_uuid
+from domain.base import ID_NAMESPACE, subject_hex, subject_uuid
 
 
 @pytest.mark.parametrize(
@@ -14,6 +14,7 @@ def test_subject_uuid_is_the_standard_uuid5(kind, subject):
     assert fast == expected
     assert (fast.hex, fast.version, str(fast)) == (expected.hex, 5, str(expected))
     assert hash(fast) == hash(expected)
+    assert subject_hex(kind, subject) == expected.hex
 
 
 def test_uuid_from_hex_is_the_standard_uuid():
