@@ -32,6 +32,7 @@ from store.input_locks import input_lock
 BATCH_LINES = 10_000  # larger transactions amortize random-key index writes (benchmarks)
 BATCH_BYTES = 64 * 1024 * 1024  # a batch of huge (rejected) lines stays bounded in memory
 IDENTITY_BYTES = 64 * 1024
+CHUNK_BYTES = 64 * 1024  # lines read at a time from a plain file
 LONG_INPUT_BYTES = 8 * 1024 * 1024  # more than a batch or two: start the screening worker
 STDIN = "-"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
@@ -182,22 +183,42 @@ def numbered_lines(handle: Iterable[bytes], skip_through: int) -> Iterator[tuple
             yield number, line
 
 
-def whole_lines(handle: BinaryIO, held: list[int]) -> Iterator[bytes]:
-    """A file's lines up to the first without a newline (the end, when it was
-    read), less that one if it is no JSON yet: a file still being written ends
-    in part of a line, which a later run reads whole. Judged now, it would be
-    recorded as malformed_json, and the file's recorded position would pass
-    it. Its line number goes to `held`. Nothing after it is read: what the
-    writer appends meanwhile would continue that line, not start the next."""
-    for number, line in enumerate(handle, start=1):
-        if line.endswith(b"\n"):
-            yield line
+def whole_line_chunks(handle: BinaryIO, held: list[int]) -> Iterator[list[bytes]]:
+    """A file's lines, a chunk at a time, up to the first without a newline
+    (the end, when it was read), less that one if it is no JSON yet: a file
+    still being written ends in part of a line, which a later run reads whole.
+    Judged now, it would be recorded as malformed_json, and the file's
+    recorded position would pass it. Its line number goes to `held`. Nothing
+    after it is read: what the writer appends meanwhile would continue that
+    line, not start the next."""
+    number = 0
+    for chunk in line_chunks(handle):
+        last = chunk[-1]
+        if last.endswith(b"\n"):
+            number += len(chunk)
+            yield chunk
             continue
-        if not line.strip() or is_json(line):
-            yield line
-        else:
-            held.append(number)
+        if last.strip() and not is_json(last):
+            held.append(number + len(chunk))
+            chunk.pop()
+        if chunk:
+            yield chunk
         return
+
+
+def line_chunks(handle: BinaryIO) -> Iterator[list[bytes]]:
+    """A plain file's lines in lists of about CHUNK_BYTES: a list a line at a
+    time, through one generator, not three, cut the main thread's reading
+    (best of five: 0.24 against 0.29 s for 200,000 lines)."""
+    while chunk := handle.readlines(CHUNK_BYTES):
+        yield chunk
+
+
+def single_lines(handle: BinaryIO) -> Iterator[list[bytes]]:
+    """A .gz's or a pipe's lines one at a time: what is read before a damaged
+    block is still recorded, and a line piped in is read as it comes."""
+    for line in handle:
+        yield [line]
 
 
 def is_json(line: bytes) -> bool:
@@ -277,13 +298,15 @@ def ingest_from(
     size = Path(path).stat().st_size if regular and not is_gzip_name(path) else None
     label = "<stdin>" if path == STDIN else stored_name(path)
     long_input = size is None or size > LONG_INPUT_BYTES
-    held: list[int] = []  # a last line still being written (`whole_lines`)
+    held: list[int] = []  # a last line still being written (`whole_line_chunks`)
     with open_input(path) as handle, AheadScreener(start_worker=long_input) as screener:
         # A .gz ends with a trailer (a cut-off one fails to read): it is complete.
-        lines = whole_lines(handle, held) if regular and not is_gzip_name(path) else handle
-        batches = read_batches(
-            handle, lines, resume, label, required_source, batch_lines or BATCH_LINES
+        chunks = (
+            whole_line_chunks(handle, held)
+            if regular and not is_gzip_name(path)
+            else single_lines(handle)
         )
+        batches = read_batches(chunks, resume, label, required_source, batch_lines or BATCH_LINES)
         screened = (
             (batch, position_after(name, batch, recorded), checks)
             for batch, checks in screener.ahead(batches)
@@ -323,31 +346,31 @@ class LineBatch(list[Message]):
 
 
 def read_batches(
-    handle: BinaryIO,
-    lines: Iterable[bytes],
+    chunks: Iterable[list[bytes]],
     resume: int,
     label: str,
     required_source: str | None,
     size: int,
 ) -> Iterator[LineBatch]:
-    """`lines` (read from `handle`, which tells how far each batch ends) in
-    batches of `size` lines or BATCH_BYTES."""
+    """The lines of `chunks` after line `resume`, blank ones left out, in
+    batches of `size` lines or BATCH_BYTES, each with the bytes read through
+    its last line."""
     batch = LineBatch()
     batch_bytes = 0
-    for number, line in numbered_lines(lines, resume):
-        batch.append(Message(line, {"file": label, "line": number}, required_source))
-        batch_bytes += len(line)
-        if len(batch) >= size or batch_bytes >= BATCH_BYTES:
-            batch.end = position(handle)
-            yield batch
-            batch, batch_bytes = LineBatch(), 0
+    number = offset = 0
+    for chunk in chunks:
+        for line in chunk:
+            number += 1
+            offset += len(line)
+            if number <= resume or not line or line.isspace():
+                continue
+            line = line.rstrip(b"\r\n")
+            batch.append(Message(line, {"file": label, "line": number}, required_source))
+            batch_bytes += len(line)
+            if len(batch) >= size or batch_bytes >= BATCH_BYTES:
+                batch.end = offset
+                yield batch
+                batch, batch_bytes = LineBatch(), 0
     if batch:
-        batch.end = position(handle)
+        batch.end = offset
         yield batch
-
-
-def position(handle: BinaryIO) -> int:
-    try:
-        return handle.tell()
-    except (OSError, ValueError):
-        return 0

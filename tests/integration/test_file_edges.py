@@ -124,15 +124,14 @@ def test_nothing_after_a_line_without_newline_is_read(tmp_path, intake, monkeypa
 
     def appended_once_the_end_is_met(name: str):  # noqa: ANN202
         handle = real_open(name)
-        lines = iter(handle.readline, b"")
 
         class Growing:
-            def __iter__(self):  # noqa: ANN204
-                for line in lines:
-                    if not line.endswith(b"\n"):  # the writer goes on once it is read
-                        with path.open("ab") as out:
-                            out.write(whole[2][30:] + b"".join(whole[3:]))
-                    yield line
+            def readlines(self, hint: int = -1) -> list[bytes]:
+                lines = handle.readlines(hint)
+                if lines and not lines[-1].endswith(b"\n"):  # the writer goes on once read
+                    with path.open("ab") as out:
+                        out.write(whole[2][30:] + b"".join(whole[3:]))
+                return lines
 
             def __getattr__(self, attribute: str):  # noqa: ANN204
                 return getattr(handle, attribute)
