@@ -23,11 +23,21 @@ def check_lang(lang: str) -> str:
     return lang
 
 
-def format_number(value: float | int | None, digits: int = 0) -> str:
+def exactly(value: float | int | Decimal) -> Decimal:
+    """The number as written (a float's shortest repr), so that scaling and
+    rounding work on 0.2875, not on 0.28749999999999997868."""
+    return value if isinstance(value, Decimal) else Decimal(repr(value))
+
+
+def rounded(value: float | int | Decimal, digits: int) -> Decimal:
+    return exactly(value).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+
+
+def format_number(value: float | int | Decimal | None, digits: int = 0) -> str:
     """Grouped thousands, fixed decimals, halves rounded up: 31.25 -> '31.3' (digits=1)."""
     if value is None:
         return MISSING
-    exact = Decimal(repr(value)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    exact = rounded(value, digits)
     if exact == 0:
         exact = abs(exact)  # no "-0.0"
     return f"{exact:,.{digits}f}"
@@ -52,7 +62,7 @@ def format_percent(fraction: float | None, lang: str, digits: int = 1) -> str:
     check_lang(lang)
     if fraction is None:
         return MISSING
-    return f"{format_number(fraction * 100, digits)}%"
+    return f"{format_number(exactly(fraction) * 100, digits)}%"
 
 
 def format_points(fraction: float | None, lang: str, digits: int = 1) -> str:
@@ -60,7 +70,7 @@ def format_points(fraction: float | None, lang: str, digits: int = 1) -> str:
     check_lang(lang)
     if fraction is None:
         return MISSING
-    number = format_number(fraction * 100, digits)
+    number = format_number(exactly(fraction) * 100, digits)
     return f"{number}%p" if lang == "ko" else f"{number} pp"
 
 
@@ -74,13 +84,19 @@ def format_money(krw: float | int | None, lang: str) -> str:
     check_lang(lang)
     if krw is None:
         return MISSING
+    exact = exactly(krw)
     if lang == "ko":
-        if abs(krw) >= JO:
-            return f"{format_number(krw / JO, 1)}조원"
         digits = 1 if abs(krw) < 10 * EOK and krw % EOK else 0
-        return f"{format_number(krw / EOK, digits)}억원"
-    billions = krw / BILLION
-    digits = 0 if abs(billions) >= 100 or not krw else 1 if abs(billions) >= 1 else 2
+        eok = rounded(exact / EOK, digits)
+        if abs(eok) >= 10_000:  # 1조원 or more once rounded: 999,960,000,000 is 1.0조원
+            return f"{format_number(exact / JO, 1)}조원"
+        return f"{format_number(eok, digits)}억원"
+    billions = exact / BILLION
+    # The decimals follow the value as shown: 99.95 bn is 'KRW 100 bn', not '100.0'.
+    if not krw or abs(rounded(billions, 1)) >= 100:
+        digits = 0
+    else:
+        digits = 1 if abs(rounded(billions, 2)) >= 1 else 2
     return f"KRW {format_number(billions, digits)} bn"
 
 

@@ -51,7 +51,7 @@ def years(n: int, lang: str) -> str:
 
 def percent(fraction: float) -> str:
     """A share as a percent without needless decimals: 0.1 -> '10%', 0.125 -> '12.5%'."""
-    return f"{filters.format_number(fraction * 100, 2).rstrip('0').rstrip('.')}%"
+    return f"{filters.format_number(filters.exactly(fraction) * 100, 2).rstrip('0').rstrip('.')}%"
 
 
 def year_list(found: list[int], lang: str) -> str:
