@@ -78,7 +78,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         default="table",
         help="table (default: targets and status first, then every value), json (the full "
         "result of indicators.md), or csv (one row per indicator and year: value, numerator, "
-        "denominator, position, chain_head; targets and breakdowns are in json and table)",
+        "denominator, position, chain_head; targets are in json and table, breakdowns in json and "
+        "the report)",
     )
     parser.add_argument(
         "--parameters", metavar="FILE", help="policy parameters TOML (default: the shipped file)"
