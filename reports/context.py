@@ -25,6 +25,9 @@ STATUS_ICONS = {"on_track": "✔", "at_risk": "▲", "off_track": "✖", "insuff
 STATUSES = tuple(STATUS_ICONS)
 SECTIONS = ("cover", "scorecard", "basic", "institutes", "findings", "methodology")
 FIRST_EVENT_IDS = 5
+# Findings whose count is not of the events listed: dq.census_missing counts
+# institutions, and lists the awards of their researchers (projections/quality.py).
+COUNTS_NO_EVENTS = frozenset({"dq.census_missing"})
 
 
 def build_context(data: dict[str, Any], lang: str) -> dict[str, Any]:
@@ -282,14 +285,12 @@ def more_ids(finding_id: str, row: dict[str, Any], m: Catalogue) -> str:
     """What the listed event ids leave out, and where to find all of them."""
     shown = min(len(row.get("event_ids") or []), FIRST_EVENT_IDS)
     count = row.get("count")
+    where = {"id": finding_id, "year": str(row.get("year"))}
+    if finding_id in COUNTS_NO_EVENTS:  # the list is cut at FIRST_EVENT_IDS, whatever the count
+        return m.text("findings.all_events", **where) if shown == FIRST_EVENT_IDS else ""
     if not shown or not isinstance(count, int) or count <= shown:
         return ""
-    return m.text(
-        "findings.more",
-        more=filters.format_count(count - shown, m.lang),
-        id=finding_id,
-        year=str(row.get("year")),
-    )
+    return m.text("findings.more", more=filters.format_count(count - shown, m.lang), **where)
 
 
 def methodology(view: View, m: Catalogue) -> dict[str, Any]:

@@ -249,3 +249,26 @@ def test_sections_without_data_say_so_and_draw_no_empty_charts(lang):
     empty.pop("institutes", None)
     html = render_report(empty, lang)
     assert html.count(load_messages(lang).text("ui.no_data")) == 2
+
+
+def test_a_census_finding_with_a_full_list_points_to_all_its_events():
+    """dq.census_missing counts institutions, not the awards it lists: one
+    institution with five awards listed may have more (the count says nothing)."""
+    data = report_data()
+    data["findings"] = [
+        {
+            "id": "dq.census_missing",
+            "year": 2030,
+            "count": 1,
+            "event_ids": [f"A{n}" for n in range(5)],
+        }
+    ]
+    groups = context.build_context(data, "en")["findings"]
+    (row,) = next(g for g in groups if g["id"] == "dq.census_missing")["rows"]
+    assert (
+        row["more"] == "… (rnd-ledger lineage dq.census_missing --year 2030 lists all its events)"
+    )
+    data["findings"][0]["event_ids"] = ["A1", "A2"]
+    groups = context.build_context(data, "en")["findings"]
+    (row,) = next(g for g in groups if g["id"] == "dq.census_missing")["rows"]
+    assert row["more"] == ""
