@@ -48,16 +48,19 @@ class Chart:
     legend: list[tuple[Markup, str]] = field(default_factory=list)
 
 
-def nice_ceiling(value: float) -> tuple[float, float]:
-    """(top, step) of a y axis from 0 that holds `value` in about five round steps."""
+def nice_ceiling(value: float, whole: bool = False) -> tuple[float, float]:
+    """(top, step) of a y axis from 0 that holds `value` in about five round
+    steps; `whole`: steps of 1 or more (a count has no 0.25 of an evaluation)."""
     if value <= 0:
-        return 1.0, 0.2
+        return (1.0, 1.0) if whole else (1.0, 0.2)
     raw = value / 5
     power = 10 ** math.floor(math.log10(raw))
     for factor in (1, 2, 2.5, 5, 10):
         step = factor * power
         if step >= raw:
             break
+    if whole and not float(step).is_integer():
+        step = float(math.ceil(step))
     top = math.ceil(value / step - 1e-9) * step
     return top, step
 
@@ -205,11 +208,12 @@ def line_chart(
     forecast_label: str = "",
     description: str = "",
     suffix: str = "",
+    whole: bool = False,
 ) -> Chart:
     """Lines over years, gaps where a value is null, dashed target lines, dotted forecasts."""
     everything = [v for s in series for v in s.values]
     forecasts = [f[3] for s in series if s.forecast for f in [s.forecast]]
-    top, step = nice_ceiling(scale_top(everything or [0], targets, forecasts))
+    top, step = nice_ceiling(scale_top(everything or [0], targets, forecasts), whole)
     tick = tick or default_tick(step, suffix)
     frame = Frame(categories, top)
     parts = [svg_open(key, title, description or title)]
@@ -313,6 +317,7 @@ def bar_chart(
     stacked: bool = False,
     description: str = "",
     suffix: str = "",
+    whole: bool = False,
 ) -> Chart:
     """Bars per year: one series, several side by side, or stacked; nulls leave a gap."""
     if stacked:
@@ -321,7 +326,7 @@ def bar_chart(
         highest = totals or [0]
     else:
         highest = [v for s in series for v in s.values] or [0]
-    top, step = nice_ceiling(scale_top(highest, targets))
+    top, step = nice_ceiling(scale_top(highest, targets), whole)
     tick = tick or default_tick(step, suffix)
     frame = Frame(categories, top)
     parts = [svg_open(key, title, description or title), hatch_defs(key, len(series))]

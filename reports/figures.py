@@ -121,6 +121,7 @@ class Figures:
             y_label=y_label,
             suffix=suffix,
             description=self.describe(ids, show_targets),
+            whole=kind_of(ids[0]).kind == "count",
         )
         if bars:
             chart = charts.bar_chart(
@@ -160,7 +161,7 @@ class Figures:
                 first, last = years[0], years[-1]
                 parts.append(
                     self.m.text(
-                        "chart_text.series",
+                        "chart_text.series" if first != last else "chart_text.one_year",
                         name=self.name(indicator_id),
                         first_year=str(first),
                         first=self.value_text(indicator_id, values[first]),
@@ -220,6 +221,7 @@ class Figures:
             stacked=True,
             x_label=self.m.text("unit.axis_year"),
             y_label=y_label,
+            whole=not money,
         )
         headers = [self.m.text("ui.year"), *labels]
         rows = [

@@ -27,6 +27,17 @@ def test_nice_ceiling(value, expected):
     assert top >= value
 
 
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(0, (1, 1)), (1, (1, 1)), (2, (2, 1)), (12, (12, 3)), (40, (40, 10))],
+)
+def test_a_count_axis_has_whole_steps(value, expected):
+    """One stage evaluation drew ticks 0.25, 0.50, 0.75 and a target 'target 0.00'."""
+    top, step = charts.nice_ceiling(value, whole=True)
+    assert (pytest.approx(top), pytest.approx(step)) == expected
+    assert charts.tick_digits(step) == 0
+
+
 @pytest.mark.parametrize(("step", "digits"), [(20, 0), (2.5, 1), (0.2, 1), (0.25, 2)])
 def test_tick_digits(step, digits):
     assert charts.tick_digits(step) == digits

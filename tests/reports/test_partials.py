@@ -92,6 +92,19 @@ def test_a_chart_is_described_in_words_for_screen_readers(data):
     ) in html
 
 
+def test_a_series_with_one_year_of_data_is_described_once(data):
+    """'10.1% in 2026, 10.1% in 2026' said the one value twice."""
+    one_year = copy.deepcopy(data)
+    for row in one_year["indicators"]:
+        if row["id"] == "coverage.all_faculty" and row["year"] != 2026:
+            row["value"] = None
+    html = render("basic_research.html.j2", one_year)
+    described = html.split('<desc id="fig-coverage-desc">')[1].split("</desc>")[0]
+    assert described.startswith("Coverage, all faculty: ")
+    assert "in 2026, the one year with data." in described
+    assert described.count("in 2026") == 1
+
+
 def test_scorecard_in_korean_uses_percentage_points_and_units(data):
     html = render("scorecard.html.j2", data, "ko")
     assert "7.5%p" in html and "9,405명" in html and "순항" in html
