@@ -17,6 +17,16 @@ class ParameterError(ProjectionError):
     """The parameters file is unreadable or has a wrong value; says which."""
 
 
+# Indicators that count what should not happen: a target of 0 means "none at
+# all", met only while the latest value is 0 (indicators.md). For any other
+# indicator a target of 0 is met by any value, as the usual rule says.
+COUNTS_OF_WHAT_SHOULD_NOT_HAPPEN = ("evaluation.stage_after_abolition", "compliance.", "dq.")
+
+
+def zero_means_none(indicator_id: str, target_value: float | None) -> bool:
+    return target_value == 0 and indicator_id.startswith(COUNTS_OF_WHAT_SHOULD_NOT_HAPPEN)
+
+
 @dataclass(frozen=True)
 class Target:
     value: float

@@ -4,7 +4,7 @@ from typing import Any
 
 import polars as pl
 
-from projections.parameters import Parameters, Target
+from projections.parameters import Parameters, Target, zero_means_none
 
 
 def value_of(row: dict[str, Any]) -> float | int | None:
@@ -30,7 +30,13 @@ def forecast(points: list[tuple[int, float]], year: int) -> float | None:
 
 
 def status_of(
-    target: Target, latest: float | None, predicted: float | None, points: int, rows, params
+    indicator: str,
+    target: Target,
+    latest: float | None,
+    predicted: float | None,
+    points: int,
+    rows,
+    params,
 ) -> str:
     if target.from_year is not None:
         values = [
@@ -41,7 +47,7 @@ def status_of(
         if not values:
             return "insufficient_data"
         return "on_track" if all(v >= target.value for v in values) else "off_track"
-    if target.value == 0:
+    if zero_means_none(indicator, target.value):
         if latest is None:
             return "insufficient_data"
         return "on_track" if latest == 0 else "off_track"
@@ -86,7 +92,7 @@ def evaluate(indicator: str, target: Target, rows: list[dict[str, Any]], params:
         "latest_value": latest,
         "gap": tidy(target.value - latest) if latest is not None else None,
         "forecast": tidy(predicted),
-        "status": status_of(target, latest, predicted, len(points), rows, params),
+        "status": status_of(indicator, target, latest, predicted, len(points), rows, params),
     }
 
 

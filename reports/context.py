@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from projections.parameters import zero_means_none
 from reports import filters, sections, wording
 from reports.figures import Figures, View
 from reports.indicators import (
@@ -319,7 +320,7 @@ def status_rules(parameters: dict[str, Any] | None, m: Catalogue) -> dict[str, s
                 from_year=str(target["from_year"]),
                 target=target_text(indicator_id, target.get("value"), m),
             )
-        elif target.get("value") == 0:
+        elif zero_means_none(indicator_id, target.get("value")):
             rules[indicator_id] = m.text("status_rule.zero", name=name)
     return rules
 

@@ -26,3 +26,19 @@ def rows(values: dict[int, float]) -> list[dict]:
 def test_status_at_the_thresholds(values, target, forecast, status) -> None:
     result = evaluate("x", Target(target, 2030), rows(values), load_parameters())
     assert (result["forecast"], result["status"]) == (forecast, status)
+
+
+@pytest.mark.parametrize(
+    ("indicator", "status"),
+    [
+        # What should not happen: a target of 0 means none at all.
+        ("evaluation.stage_after_abolition", "off_track"),
+        ("compliance.bonus_before_scheme", "off_track"),
+        ("dq.census_missing", "off_track"),
+        # Anything else: a target of 0 is met by any value (a user's parameters file).
+        ("coverage.all_faculty", "on_track"),
+    ],
+)
+def test_a_zero_target_means_none_only_for_what_should_not_happen(indicator, status) -> None:
+    result = evaluate(indicator, Target(0, 2030), rows({2029: 0.3, 2030: 0.3}), load_parameters())
+    assert result["status"] == status

@@ -151,11 +151,15 @@ def test_a_status_rule_follows_the_targets_not_the_indicator():
     data = report_data()
     data["parameters"]["targets"] = {
         "evaluation.stage_after_abolition": {"value": 2, "target_year": 2030},
+        "compliance.bonus_before_scheme": {"value": 0, "target_year": 2030},
+        # A zero target for what should happen is met by any value: no rule of its own.
         "ai_centers.designated": {"value": 0, "target_year": 2030},
     }
     principles = build_context(data, "en")["methodology"]["principles"]
     status = next(p for p in principles if p.startswith("Status:"))
-    assert "Basic-research AI centres: a zero target" in status
+    assert "Bonuses paid before their scheme existed: a zero target" in status
+    assert status.count(": a zero target") == 1
+    assert "Basic-research AI centres: a zero target" not in status
     assert "Stage evaluations after abolition:" not in status
 
 
