@@ -81,8 +81,26 @@ class IndexFinding(NamedTuple):
     message: str
 
 
+MISSING_INDEX = (
+    "table is missing: every re-sent message would be accepted a second time (the next "
+    "ingest makes the table again, empty)"
+)
+LOOSE_INDEX = (
+    "compares event_ids by more than their bytes ({detail}): the queries below would take "
+    "'demo-1' for 'DEMO-1', and a new message whose event_id differs only so would be refused "
+    "as a duplicate"
+)
+
+
 def check_index(rows: Rows) -> list[IndexFinding]:
     """What is wrong with the duplicate index, if anything (empty: it agrees)."""
+    declared = rows.index_declaration()
+    if declared is None:
+        return [IndexFinding(None, f"FAILED the duplicate index {MISSING_INDEX}")]
+    if declared:
+        return [
+            IndexFinding(None, f"FAILED the duplicate index {LOOSE_INDEX.format(detail=declared)}")
+        ]
     queries = Queries(rows)
     try:
         facts, matched, distinct, index_rows = queries.one(CENSUS)

@@ -26,6 +26,16 @@ from store.url import StoreError
 NUL_FREE = "replace(convert_from(e.state, 'UTF8'), '\\u0000', '\\ufffd')"
 
 
+# The index's columns as store/postgres_recorder.py declares them.
+INDEX_COLUMN_TYPES = {
+    "event_id": "text",
+    "originator_id": "uuid",
+    "subject_id": "text",
+    "source": "text",
+    "event_type": "text",
+}
+
+
 class PostgresRows:
     hex_ids = False
     gaps_mean_deletion = False  # bigserial skips the ids of rolled-back inserts
@@ -42,6 +52,28 @@ class PostgresRows:
         self.position_column = "notification_id"
         index = sql.SQL("{}.{}").format(schema, sql.Identifier(index_table_for(POSTGRES_TABLE)))
         self.index_table = index.as_string(self.connection)
+
+    def index_declaration(self) -> str | None:
+        """None if the index table is missing; else what makes its columns
+        compare by more than their bytes ("" if nothing): another type (citext)
+        or a nondeterministic collation would make `=` match other ids."""
+        query = (
+            "SELECT a.attname, format_type(a.atttypid, a.atttypmod), "
+            "COALESCE(c.collisdeterministic, TRUE) FROM pg_attribute a "
+            "LEFT JOIN pg_collation c ON c.oid = a.attcollation "
+            "WHERE a.attrelid = to_regclass(%s) AND a.attnum > 0 AND NOT a.attisdropped"
+        )
+        with reading():
+            columns = self.connection.execute(query, (self.index_table,)).fetchall()
+        if not columns:
+            return None
+        for name, declared_type, deterministic in columns:
+            expected = INDEX_COLUMN_TYPES.get(name)
+            if expected is not None and declared_type != expected:
+                return f"column {name} is {declared_type}, not {expected}"
+            if not deterministic:
+                return f"column {name} has a nondeterministic collation"
+        return ""
 
     def max_position(self) -> int:
         query = sql.SQL("SELECT MAX(notification_id) FROM {}").format(self.table)

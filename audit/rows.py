@@ -10,6 +10,7 @@ snapshot: each reader names its tables and its accepted facts as SQL
 (`facts_sql`) and runs a one-row query (`fetch_one`).
 """
 
+import re
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -57,6 +58,7 @@ def reading() -> Iterator[None]:
         raise OperationalError(error) from error
 
 
+COLLATE = re.compile(r"\bCOLLATE\b", re.IGNORECASE)
 UNDECODABLE = "Could not decode to UTF-8"  # sqlite3's error for text that is not UTF-8
 
 
@@ -88,6 +90,18 @@ class SQLiteRows:
     def max_position(self) -> int:
         query = f"SELECT MAX(rowid) FROM {SQLITE_TABLE}"
         return self.fetch_one(query)[0] or 0
+
+    def index_declaration(self) -> str | None:
+        """None if the index table is missing; else what makes its columns
+        compare by more than their bytes ("" if nothing): the ledger declares
+        no collation, and NOCASE or RTRIM would make `=` match other ids."""
+        query = (
+            f"SELECT sql FROM sqlite_master WHERE type = 'table' AND name = '{self.index_table}'"
+        )
+        row = self.fetch_one(query)
+        if row is None:
+            return None
+        return "a COLLATE clause in its table" if COLLATE.search(row[0] or "") else ""
 
     def tolerate_undecodable(self, error: sqlite3.Error) -> bool:
         """Whether `error` is text that is not UTF-8 (the ledger writes none: it
@@ -172,6 +186,7 @@ class Rows(Protocol):
     index_table: str  # the event-id index (store/recorders.py)
 
     def max_position(self) -> int: ...
+    def index_declaration(self) -> str | None: ...
     def pages(self, after: int, stop: int) -> Iterator[Page]: ...
     def of_topic(
         self, topic: str, stop: int, last: bool = False, after: int = 0

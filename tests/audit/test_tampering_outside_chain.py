@@ -152,3 +152,55 @@ def test_a_fact_holding_nul_stored_before_it_was_refused_leaves_verify_working(
     assert check(store_url).ok
     execute(store_url, "DELETE FROM {i} WHERE event_id = {p}", (other["event_id"],))
     assert "duplicate index" in first_failure(check(store_url))
+
+
+def redeclare_event_id_case_insensitive(store_url: str) -> None:
+    if store_url.startswith("sqlite"):
+        execute(store_url, "ALTER TABLE {i} RENAME TO old_index")
+        execute(
+            store_url,
+            "CREATE TABLE {i} (event_id TEXT COLLATE NOCASE PRIMARY KEY, originator_id TEXT "
+            "NOT NULL, subject_id TEXT NOT NULL, source TEXT NOT NULL, event_type TEXT NOT NULL)",
+        )
+        execute(store_url, "INSERT INTO {i} SELECT * FROM old_index")
+        execute(store_url, "DROP TABLE old_index")
+        return
+    schema = store_url.split("?schema=")[1]
+    collation = f'"{schema}".case_blind'
+    execute(
+        store_url,
+        f"CREATE COLLATION {collation} (provider = icu, locale = 'und-u-ks-level2', "
+        "deterministic = false)",
+    )
+    execute(store_url, f"ALTER TABLE {{i}} ALTER COLUMN event_id TYPE text COLLATE {collation}")
+
+
+def test_an_index_matching_event_ids_by_a_collation_fails(store_url, sealed):
+    """Re-declared case-insensitive, with a row's event_id lowercased, the index
+    agreed with the history by `=` while a new message 't-…' was a duplicate."""
+    event_id = event_id_at(store_url, 3)
+    redeclare_event_id_case_insensitive(store_url)
+    execute(
+        store_url, "UPDATE {i} SET event_id = lower(event_id) WHERE event_id = {p}", (event_id,)
+    )
+    detail = (
+        "a COLLATE clause in its table"
+        if store_url.startswith("sqlite")
+        else "column event_id has a nondeterministic collation"
+    )
+    assert first_failure(check(store_url)) == (
+        f"FAILED the duplicate index compares event_ids by more than their bytes ({detail}): "
+        "the queries below would take 'demo-1' for 'DEMO-1', and a new message whose event_id "
+        "differs only so would be refused as a duplicate"
+    )
+
+
+def test_a_missing_index_table_fails_after_the_chain_is_checked(store_url, sealed, capsys):
+    execute(store_url, "DROP TABLE {i}")
+    assert main(["verify", "--store", store_url]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        "verify: FAILED the duplicate index table is missing: every re-sent message would be "
+        "accepted a second time (the next ingest makes the table again, empty)",
+        "verify: 1 failure(s); 12 records, 2 seals and 0 expected seals checked",
+    ]
