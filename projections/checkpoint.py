@@ -21,7 +21,7 @@ import msgspec
 import polars as pl
 
 from projections.errors import ProjectionError
-from projections.facts import ENVELOPE, PAYLOADS, Facts
+from projections.facts import ENVELOPE, PAYLOADS, Facts, columns_of
 from projections.source import Store
 
 FORMAT = hashlib.sha256(
@@ -66,6 +66,9 @@ def read_manifest(directory: Path) -> Manifest | None:
 
 
 def load(directory: Path, manifest: Manifest) -> Facts | None:
+    """The checkpoint's facts, or None (rebuilt from the history) if a part
+    does not read, or holds other columns or types than its event type's: a
+    part edited by hand stopped every command in a Polars traceback."""
     try:
         frames = {
             event_type: pl.read_parquet([directory / name for name in names])
@@ -74,6 +77,9 @@ def load(directory: Path, manifest: Manifest) -> Facts | None:
         }
     except (OSError, pl.exceptions.PolarsError):
         return None
+    for event_type, frame in frames.items():
+        if event_type not in PAYLOADS or dict(frame.schema) != columns_of(event_type):
+            return None
     return Facts(frames, manifest.rejections, manifest.position, manifest.recorded_at)
 
 

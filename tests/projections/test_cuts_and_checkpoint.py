@@ -240,3 +240,24 @@ def test_a_manifest_edited_by_hand_is_not_used_and_no_traceback(
     assert main(["indicators", "--format", "json", *args]) == 0  # rebuilt from the history
     assert main(["verify", *args]) == 0
     assert "agrees with the history" in capsys.readouterr().out
+
+
+def test_a_part_with_other_column_types_is_not_used_and_no_traceback(
+    sqlite_url, scenario_batches, tmp_path, capsys
+):
+    """A part whose position column was rewritten as text stopped indicators,
+    lineage and report in a Polars SchemaError: it is rebuilt instead."""
+    import polars as pl
+
+    from rnd_ledger.cli import main
+
+    fill(sqlite_url, scenario_batches)
+    directory = tmp_path / "checkpoint"
+    args = ["--store", sqlite_url, "--checkpoint-dir", str(directory)]
+    assert main(["indicators", "--format", "json", *args]) == 0
+    expected = capsys.readouterr().out
+    (part,) = directory.glob("GrantAwarded-*.parquet")
+    frame = pl.read_parquet(part)
+    frame.with_columns(pl.col("position").cast(pl.String)).write_parquet(part)
+    assert main(["indicators", "--format", "json", *args]) == 0
+    assert capsys.readouterr().out == expected
