@@ -128,7 +128,8 @@ class DeadLetters:
         return count
 
     def try_send(self, letters: list[Letter]) -> list[Letter]:
-        """Send and flush; the letters to send again (those too large, without their text)."""
+        """Send and flush; the letters not acknowledged, to send again later.
+        Those too large go out again at once, without their text."""
         futures: list[Any] = []
         for key, value, headers in letters:
             try:
@@ -136,22 +137,25 @@ class DeadLetters:
             except TOO_LARGE as error:
                 futures.append(error)
             except KafkaError:
-                futures.append(None)
+                # No metadata for the topic (the broker is away, or the topic
+                # does not exist): each further send would block as long again.
+                futures += [None] * (len(letters) - len(futures))
+                break
         try:
             self.producer.flush(timeout=self.flush_timeout)
         except KafkaError:
             pass
-        failed = []
+        failed, stripped = [], []
         for letter, future in zip(letters, futures, strict=True):
             if isinstance(future, TOO_LARGE) or (
                 future is not None and future.failed() and isinstance(future.exception, TOO_LARGE)
             ):
                 size = len(letter[1] or b"")
                 self.log(f"dead letters: one of {size:,} bytes is too large: sent without its text")
-                failed.append(without_text(letter[2], "too-large", str(size).encode()))
+                stripped.append(without_text(letter[2], "too-large", str(size).encode()))
             elif future is None or not future.succeeded():
                 failed.append(letter)
-        return failed
+        return failed + (self.try_send(stripped) if stripped else [])
 
     def close(self, timeout: float | None = None) -> None:
         """Close the producer; letters still unacknowledged (the broker is away)

@@ -68,11 +68,37 @@ def test_a_stop_during_an_outage_abandons_the_batch_instead_of_hanging(broker_be
     assert network_threads() - before == set(), "closing stops kafka-python's network thread"
 
 
+def test_a_stop_before_the_topic_was_ever_reached_abandons_the_batch_in_one_wait(
+    broker_behind_proxy,
+):
+    """No metadata for the dead-letter topic yet: each send blocked 10 s, one
+    letter after another (30 s for three, hours for a batch), before the stop
+    was looked at. The first that cannot be sent ends the round."""
+    broker, proxy = broker_behind_proxy
+    stop = threading.Event()
+    producer = KafkaProducer(**ConsumeSettings(broker, [], "unused").producer_settings())
+    letters = DeadLetters(
+        producer, new_topic(broker, prefix="dead"), lambda text: None, stop.is_set
+    )
+    letters.flush_timeout = 1.0
+    try:
+        proxy.cut()
+        stop.set()
+        started = time.monotonic()
+        with pytest.raises(Interrupted, match="3 dead letters not acknowledged"):
+            letters.send([record(n, b"not json") for n in range(3)], [REJECTED] * 3)
+        assert time.monotonic() - started < 15
+    finally:
+        letters.close()
+
+
 def test_a_dead_letter_too_large_to_send_goes_without_its_text(broker):
     """A huge rejected record must not stall its partition: its dead letter
     goes out with our headers only, and says so."""
     topic = new_topic(broker, prefix="dead")
     letters = letters_to(broker, topic, threading.Event())
+    logged: list[str] = []
+    letters.log = logged.append
     huge = b'{"event_id":"' + b"a" * (9 * 1024 * 1024) + b'"}'
     try:
         started = time.monotonic()
@@ -80,6 +106,11 @@ def test_a_dead_letter_too_large_to_send_goes_without_its_text(broker):
         assert time.monotonic() - started < 10
     finally:
         letters.close()
+    # Sent again at once without its text: no "is the broker up?" retry, which
+    # a stop at that moment turned into an uncommitted batch and exit 1.
+    assert logged == [
+        f"dead letters: one of {len(huge):,} bytes is too large: sent without its text"
+    ]
     first, second = read_topic(broker, topic, 2)
     assert second.value == b"" and second.key is None
     assert headers(second)["rnd-ledger.too-large"] == str(len(huge))
