@@ -11,6 +11,9 @@ from store.url import environment_for
 
 STORE_FILES = ("", "-wal", "-shm", "-journal", ".ingest-lock")  # a SQLite store's own
 
+# What an interrupted ingest or consume kept (rnd_ledger.cli.main says it).
+BATCHES_KEPT = "interrupted; committed batches are kept, re-run to resume"
+
 
 def add_store(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(

@@ -159,9 +159,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"rnd-ledger: {where}{error.strerror or error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as stop:
-        print(
-            "rnd-ledger: interrupted; committed batches are kept, re-run to resume", file=sys.stderr
-        )
+        # What was kept depends on the command (`ON_INTERRUPT` in its defaults).
+        print(f"rnd-ledger: {getattr(args, 'on_interrupt', 'interrupted')}", file=sys.stderr)
         return 128 + (signal.SIGTERM if isinstance(stop, Terminated) else signal.SIGINT)
 
 

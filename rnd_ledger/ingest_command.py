@@ -20,7 +20,13 @@ from consumers.files import (
 )
 from consumers.intake import Intake, Summary
 from contract.policy import load_policy
-from rnd_ledger.arguments import add_policy, add_store, check_agency, positive_int
+from rnd_ledger.arguments import (
+    BATCHES_KEPT,
+    add_policy,
+    add_store,
+    check_agency,
+    positive_int,
+)
 from rnd_ledger.bootstrap import open_ledger
 from rnd_ledger.errors import CommandError
 from rnd_ledger.output import status, table
@@ -85,7 +91,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         action="store_true",
         help="do not record a seal at the end (by default: prints Sealed N:HEX)",
     )
-    ingest.set_defaults(handler=run)
+    ingest.set_defaults(handler=run, on_interrupt=BATCHES_KEPT)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -25,6 +25,7 @@ from consumers.kafka_common import (
 from contract.policy import load_policy
 from domain.ledger import Ledger
 from rnd_ledger.arguments import (
+    BATCHES_KEPT,
     add_policy,
     add_store,
     add_unused_store,
@@ -117,7 +118,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         metavar="SECONDS",
         help="progress line interval on stderr (default 10)",
     )
-    consume.set_defaults(handler=run_consume)
+    consume.set_defaults(handler=run_consume, on_interrupt=BATCHES_KEPT)
 
     publish = commands.add_parser(
         "publish",
@@ -133,7 +134,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     publish.add_argument("files", nargs="+", metavar="FILE", help="JSONL file, .gz or -")
     add_policy(publish)
     add_unused_store(publish)
-    publish.set_defaults(handler=run_publish)
+    publish.set_defaults(
+        handler=run_publish,
+        on_interrupt="interrupted; the messages sent so far stay in the topic: re-running "
+        "publish is safe, the ledger ignores duplicates",
+    )
 
 
 def add_bootstrap(parser: argparse.ArgumentParser) -> None:

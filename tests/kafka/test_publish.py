@@ -8,7 +8,7 @@ from consumers.kafka_common import close_producer
 from consumers.kafka_publisher import SendFailed, check_message, send_all
 from contract.policy import load_policy
 from contract.validation import ContractViolation
-from tests.builders import event, line
+from tests.builders import event, jsonl, line
 from tests.kafka.helpers import network_threads, new_topic, read_topic, run
 
 pytestmark = pytest.mark.kafka
@@ -108,3 +108,24 @@ def test_a_producer_given_up_on_a_silent_broker_stays_closed(broker_behind_proxy
     # What __del__ does at exit, with no time left: a closed producer returns;
     # one that is not flushes, and raised KafkaTimeoutError.
     producer.close(timeout=0)
+
+
+def test_an_interrupted_publish_says_what_a_re_run_does(tmp_path, monkeypatch, capsys):
+    """It said 'committed batches are kept, re-run to resume': publish has no
+    batches to commit; what matters is that sending again is safe."""
+    from rnd_ledger.cli import main
+
+    source = tmp_path / "one.jsonl"
+    source.write_bytes(jsonl([event("GrantAwarded", "G1")]))
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("rnd_ledger.kafka_commands.connect", interrupted)
+    assert (
+        main(["publish", "--bootstrap-servers", "127.0.0.1:9", "--topic", "t", str(source)]) == 130
+    )
+    assert capsys.readouterr().err == (
+        "rnd-ledger: interrupted; the messages sent so far stay in the topic: re-running "
+        "publish is safe, the ledger ignores duplicates\n"
+    )

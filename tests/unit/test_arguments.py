@@ -65,3 +65,16 @@ def test_a_checkpoint_dir_from_the_environment_that_is_a_file_is_refused(
     for command in ("indicators", "verify"):  # verify ended in a traceback
         assert main([command, "--store", f"sqlite:///{store}"]) == 2
         assert "$RND_LEDGER_PROJECTIONS_DIR" in capsys.readouterr().err
+
+
+def test_an_interrupted_command_that_writes_nothing_claims_no_kept_batches(monkeypatch, capsys):
+    """Ctrl-C in `schema`, `verify` or `indicators` said 'committed batches are
+    kept, re-run to resume': those commit nothing."""
+    from rnd_ledger.cli import main
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("rnd_ledger.history_commands.bundled_schema", interrupted)
+    assert main(["schema"]) == 130
+    assert capsys.readouterr().err == "rnd-ledger: interrupted\n"
