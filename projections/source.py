@@ -119,9 +119,17 @@ def _query(store: Store, sql: str, params: tuple) -> pa.RecordBatchReader | None
 def read_failure(store: Store, error: Exception) -> StoreError:
     """One line; a record that is not UTF-8 text (SQLSTATE 22021, PostgreSQL's
     convert_from) is an altered store, which `verify` pins down."""
-    if "22021" in str(error) or "invalid byte sequence" in str(error):  # any lc_messages
+    text = str(error)
+    if "22021" in text or "invalid byte sequence" in text:  # any lc_messages
         return StoreError(
             "a stored record is not UTF-8 text; the store may have been altered: "
+            "run rnd-ledger verify to find it"
+        )
+    # SQLite's json_extract, PostgreSQL's ::json (SQLSTATE 22P02): a record's
+    # recorded time is read from its state (--as-of, a checkpoint's last record).
+    if "malformed JSON" in text or ("22P02" in text and "json" in text):
+        return StoreError(
+            "a stored record is not JSON; the store may have been altered: "
             "run rnd-ledger verify to find it"
         )
     return StoreError(f"cannot read store {redact_password(store.url)}: {first_line(error)}")

@@ -122,3 +122,27 @@ def test_a_store_path_with_uri_characters_is_the_same_file_for_figures(sample_fi
     result = run("indicators", "--store", url, "--format", "json", "--no-checkpoint")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["as_of"]["position"] > 0
+
+
+@pytest.mark.parametrize(
+    "command", [["indicators"], ["lineage", "coverage.full_time", "--year", "2026"]]
+)
+def test_as_of_over_a_record_that_is_not_json_is_one_line_pointing_to_verify(
+    sample_file, store_url, command
+):
+    """Times are read from every record's state: a rejection record made not
+    JSON (position 3) ended --as-of in 'cannot read store …: IO: … malformed JSON'."""
+    from tests.audit.helpers import execute
+
+    run("ingest", str(sample_file), "--store", store_url)
+    broken = (
+        "CAST('{{not json' AS BLOB)" if store_url.startswith("sqlite") else "'{{not json'::bytea"
+    )
+    execute(store_url, f"UPDATE {{t}} SET state = {broken} WHERE {{pos}} = 3")
+    as_of = ["--as-of", "2100-01-01T00:00:00Z", "--no-checkpoint"]
+    result = run(*command, *as_of, "--store", store_url)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == (
+        "rnd-ledger: a stored record is not JSON; the store may have been altered: "
+        "run rnd-ledger verify to find it\n"
+    )
