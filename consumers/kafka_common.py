@@ -203,3 +203,16 @@ class BrokerTrouble:
     def reset(self) -> None:
         """The broker answered: the next trouble starts with a short wait again."""
         self.backoff = RETRY_FIRST_SECONDS
+
+
+def idle_line(settings: ConsumeSettings, assigned_once: bool, join_grace: float) -> str:
+    """Why --until-idle stops: quiet, or never given a partition (a group
+    stuck in its broker looked like an empty topic)."""
+    idle = settings.until_idle or 0.0
+    if assigned_once:
+        return f"no message for {idle:g} s: stopping"
+    return (
+        f"no partition was assigned to this consumer within {idle + join_grace:g} s: stopping "
+        f"(does another member of group {settings.group!r} hold them all, or is the group "
+        "stuck in the broker?)"
+    )

@@ -32,7 +32,7 @@ from consumers.conflicts import Attempts, worth_a_line
 from consumers.dead_letters import DeadLetters, Interrupted
 from consumers.intake import Intake, Outcome, Summary
 from consumers.kafka_batch import Batch, InFlight, Pending, raws, skipped, tracking_name
-from consumers.kafka_common import BrokerTrouble, ConsumeSettings, connect
+from consumers.kafka_common import BrokerTrouble, ConsumeSettings, connect, idle_line
 from consumers.kafka_offsets import GroupOffsets
 from consumers.kafka_progress import Progress
 from consumers.pipeline import WriteAhead
@@ -124,7 +124,7 @@ class KafkaIngest:
                 if not held:  # quiet: account for the write in flight now (offsets, lag)
                     self.settle()
                 if pending is None and self.idle():
-                    self.log(f"no message for {self.settings.until_idle:g} s: stopping")
+                    self.log(idle_line(self.settings, self.assigned_once, JOIN_GRACE_SECONDS))
                     break
                 self.progress.maybe_log()
             if self.failure is not None:
