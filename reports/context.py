@@ -29,6 +29,7 @@ FIRST_EVENT_IDS = 5
 # Findings whose count is not of the events listed: dq.census_missing counts
 # institutions, and lists the awards of their researchers (projections/quality.py).
 COUNTS_NO_EVENTS = frozenset({"dq.census_missing"})
+COVERAGE = "coverage."
 
 
 def build_context(data: dict[str, Any], lang: str) -> dict[str, Any]:
@@ -44,6 +45,7 @@ def build_context(data: dict[str, Any], lang: str) -> dict[str, Any]:
         "cover": cover(view, m),
         "scorecard": scorecard(view, figures),
         "scorecard_notes": scorecard_notes(view, m),
+        "scorecard_caveats": list(census_caveats(view, m).values()),
         "basic": sections.basic_research(figures),
         "institutes": sections.institutes(figures),
         "findings": findings(view, figures),
@@ -187,6 +189,7 @@ def status_counts(view: View, m: Catalogue) -> list[dict[str, str]]:
 def scorecard(view: View, figures: Figures) -> list[dict[str, Any]]:
     m, rows = figures.m, []
     own_rules = status_rules(view.data.get("parameters"), m)  # their badges say that rule
+    caveats = census_caveats(view, m)
     first_years = {
         indicator_id: target["from_year"]
         for indicator_id, target in wording.merged(view.data.get("parameters"))["targets"].items()
@@ -206,6 +209,7 @@ def scorecard(view: View, figures: Figures) -> list[dict[str, Any]]:
                 "forecast": figures.value_text(indicator_id, t.get("forecast")),
                 "status": status_view(t.get("status"), m, own_rules.get(indicator_id)),
                 "noted": indicator_id in own_rules,  # its rule is printed below the table
+                "caveat": t.get("latest_year") in caveats and indicator_id.startswith(COVERAGE),
             }
         )
     return rows
@@ -217,6 +221,24 @@ def scorecard_notes(view: View, m: Catalogue) -> list[str]:
     beside a value at its target needs its reason in sight."""
     rules = status_rules(view.data.get("parameters"), m)
     return [rule for indicator_id, rule in rules.items() if indicator_id in view.targets]
+
+
+def census_caveats(view: View, m: Catalogue) -> dict[int, str]:
+    """Per latest year of a coverage target: a sentence if institutions sent no
+    census that year. Their researchers count in the numerator and not in the
+    denominator (indicators.md's formula), so coverage is overstated, and a
+    target may read as on track for it."""
+    years = {t.get("latest_year") for i, t in view.targets.items() if i.startswith(COVERAGE)}
+    missing = view.values.get("dq.census_missing", {})
+    return {
+        year: m.text(
+            "caveat.census_missing",
+            year=str(year),
+            count=filters.format_count(missing[year], m.lang),
+        )
+        for year in sorted(y for y in years if y is not None)
+        if missing.get(year)
+    }
 
 
 def target_year_text(

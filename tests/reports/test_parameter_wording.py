@@ -202,6 +202,8 @@ def test_every_placeholder_in_the_catalogue_has_a_value(lang):
             catalogue.text(key, name="x", from_year="2026", target="100%")
         elif key.startswith("findings."):
             assert "{" not in catalogue.text(key, more="3", id="x", year="2026")
+        elif key.startswith("caveat."):
+            assert "{" not in catalogue.text(key, year="2029", count="2")
         elif key.startswith("gap."):
             assert "{" not in catalogue.text(key, amount="1.9 pp")
         elif key.startswith("chart_text."):

@@ -169,3 +169,21 @@ def test_missing_context_key_fails_loudly():
 
     with pytest.raises(UndefinedError):
         render_template("scorecard.html.j2", {"ui": {}, "toc": [], "scorecard": []})
+
+
+def test_coverage_overstated_by_missing_censuses_is_marked_on_the_scorecard(data):
+    """Researchers at institutions without a census count in coverage's
+    numerator only: retracting three censuses turned 29.6% (at risk) into
+    39.0% (on track) with no word on the scorecard."""
+    html = render("scorecard.html.j2", data)
+    assert html.count('<span aria-hidden="true">‡</span>') == 3  # the three coverage targets
+    assert (
+        '<p class="note">‡ Coverage in 2029: 2 institution(s) sent no faculty census for that '
+        "year; their researchers count in the numerator but not in the denominator, so the "
+        "rates, and their status, are overstated (see the findings).</p>"
+    ) in html
+    complete = copy.deepcopy(data)
+    for row in complete["indicators"]:
+        if row["id"] == "dq.census_missing":
+            row["value"] = 0
+    assert "‡" not in render("scorecard.html.j2", complete)
