@@ -199,18 +199,17 @@ def test_a_target_passed_reads_as_how_far_above_it(lang, exceeded, to_go):
     assert gaps["coverage.full_time"] == to_go
 
 
-def test_a_finding_with_more_events_than_listed_says_how_many_more():
+def finding_row(finding_id: str, year: int, count: int, event_ids: list[str]) -> dict:
+    """The report's row for one finding given alone in the data."""
     data = report_data()
-    data["findings"] = [
-        {
-            "id": "compliance.bonus_before_scheme",
-            "year": 2026,
-            "count": 7,
-            "event_ids": [f"E{n}" for n in range(7)],
-        }
-    ]
+    data["findings"] = [{"id": finding_id, "year": year, "count": count, "event_ids": event_ids}]
     groups = context.build_context(data, "en")["findings"]
-    (row,) = next(g for g in groups if g["id"] == "compliance.bonus_before_scheme")["rows"]
+    (row,) = next(g for g in groups if g["id"] == finding_id)["rows"]
+    return row
+
+
+def test_a_finding_with_more_events_than_listed_says_how_many_more():
+    row = finding_row("compliance.bonus_before_scheme", 2026, 7, [f"E{n}" for n in range(7)])
     assert len(row["event_ids"]) == 5
     assert row["more"].startswith("… and 2 more (rnd-ledger lineage ")
     assert row["more"].endswith("compliance.bonus_before_scheme --year 2026 lists them all)")
@@ -254,21 +253,8 @@ def test_sections_without_data_say_so_and_draw_no_empty_charts(lang):
 def test_a_census_finding_with_a_full_list_points_to_all_its_events():
     """dq.census_missing counts institutions, not the awards it lists: one
     institution with five awards listed may have more (the count says nothing)."""
-    data = report_data()
-    data["findings"] = [
-        {
-            "id": "dq.census_missing",
-            "year": 2030,
-            "count": 1,
-            "event_ids": [f"A{n}" for n in range(5)],
-        }
-    ]
-    groups = context.build_context(data, "en")["findings"]
-    (row,) = next(g for g in groups if g["id"] == "dq.census_missing")["rows"]
+    row = finding_row("dq.census_missing", 2030, 1, [f"A{n}" for n in range(5)])
     assert (
         row["more"] == "… (rnd-ledger lineage dq.census_missing --year 2030 lists all its events)"
     )
-    data["findings"][0]["event_ids"] = ["A1", "A2"]
-    groups = context.build_context(data, "en")["findings"]
-    (row,) = next(g for g in groups if g["id"] == "dq.census_missing")["rows"]
-    assert row["more"] == ""
+    assert finding_row("dq.census_missing", 2030, 1, ["A1", "A2"])["more"] == ""
