@@ -12,7 +12,7 @@ from contract.schema import all_schemas, bundled_schema, render
 from domain.history import accepted_facts, contract_form, rejections
 from rnd_ledger.arguments import add_store, add_unused_store, refuse_store_as_output
 from rnd_ledger.bootstrap import open_existing_ledger
-from rnd_ledger.output import json_document, status, table, writing_to
+from rnd_ledger.output import json_document, status, table, whole_or_nothing, writing_to
 from store.url import store_url
 
 
@@ -99,7 +99,7 @@ def run_export(args: argparse.Namespace) -> int:
     target: IO[bytes]
     with (
         writing_to(args.out, "the export"),
-        open(args.out, "wb") if args.out != "-" else nullcontext(sys.stdout.buffer) as target,
+        whole_or_nothing(args.out) if args.out != "-" else nullcontext(sys.stdout.buffer) as target,
     ):
         count = 0
         for position, state in accepted_facts(ledger):

@@ -1,10 +1,13 @@
 """Plain-text output helpers shared by the commands: tables, numbers, output files."""
 
 import json
+import os
+import shutil
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, TextIO
+from pathlib import Path
+from typing import IO, Any, TextIO
 
 import orjson
 
@@ -71,3 +74,26 @@ def writing_to(out: str, what: str) -> Iterator[None]:
         if out == "-":
             raise
         raise CommandError(f"cannot write {what} to {out}: {error.strerror}") from None
+
+
+@contextmanager
+def whole_or_nothing(out: str) -> Iterator[IO[bytes]]:
+    """`out` opened for writing, and replaced only once all of it is written:
+    an export stopped half-way (an altered record, Ctrl-C) leaves the file as
+    it was, not a part of the history that a reader may take for all of it.
+    A path that is no plain file (a FIFO, /dev/stdout) or a link is written
+    as it is."""
+    path = Path(out)
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        with open(out, "wb") as target:
+            yield target
+        return
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        with open(partial, "wb") as target:
+            if path.exists():
+                shutil.copymode(path, partial)
+            yield target
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)

@@ -146,3 +146,20 @@ def test_as_of_over_a_record_that_is_not_json_is_one_line_pointing_to_verify(
         "rnd-ledger: a stored record is not JSON; the store may have been altered: "
         "run rnd-ledger verify to find it\n"
     )
+
+
+def test_an_export_stopped_by_an_altered_record_leaves_its_file_as_it_was(sample_file, tmp_path):
+    """It left the facts before the altered one: a part of the history that
+    a reader could take for all of it."""
+    store = tmp_path / "altered.db"
+    run("ingest", str(sample_file), "--store", f"sqlite:///{store}")
+    with closing(sqlite3.connect(store)) as connection, connection:
+        connection.execute(
+            "UPDATE stored_events SET state = CAST('{not json' AS BLOB) WHERE rowid = 2"
+        )
+    out = tmp_path / "history.jsonl"
+    out.write_text("an earlier export\n")
+    result = run("export", "--store", f"sqlite:///{store}", "--out", str(out))
+    assert result.returncode == 2 and "run rnd-ledger verify" in result.stderr
+    assert out.read_text() == "an earlier export\n"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
