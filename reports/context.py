@@ -38,14 +38,15 @@ def build_context(data: dict[str, Any], lang: str) -> dict[str, Any]:
     m = load(filters.check_lang(lang)).stating(data.get("parameters"))
     view = View(data)
     figures = Figures(view, m)
+    caveats = census_caveats(view, m)
     return {
         "lang": lang,
         "ui": m.section("ui"),
         "toc": [{"id": key, "title": m.text(f"section.{key}")} for key in SECTIONS],
         "cover": cover(view, m),
-        "scorecard": scorecard(view, figures),
+        "scorecard": scorecard(view, figures, caveats),
         "scorecard_notes": scorecard_notes(view, m),
-        "scorecard_caveats": list(census_caveats(view, m).values()),
+        "scorecard_caveats": list(caveats.values()),
         "basic": sections.basic_research(figures),
         "institutes": sections.institutes(figures),
         "findings": findings(view, figures),
@@ -186,10 +187,9 @@ def status_counts(view: View, m: Catalogue) -> list[dict[str, str]]:
     ]
 
 
-def scorecard(view: View, figures: Figures) -> list[dict[str, Any]]:
+def scorecard(view: View, figures: Figures, caveats: dict[int, str]) -> list[dict[str, Any]]:
     m, rows = figures.m, []
     own_rules = status_rules(view.data.get("parameters"), m)  # their badges say that rule
-    caveats = census_caveats(view, m)
     first_years = {
         indicator_id: target["from_year"]
         for indicator_id, target in wording.merged(view.data.get("parameters"))["targets"].items()

@@ -159,7 +159,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"rnd-ledger: {where}{error.strerror or error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as stop:
-        # What was kept depends on the command (`ON_INTERRUPT` in its defaults).
+        # What was kept depends on the command (`on_interrupt` in its parser's defaults).
         print(f"rnd-ledger: {getattr(args, 'on_interrupt', 'interrupted')}", file=sys.stderr)
         return 128 + (signal.SIGTERM if isinstance(stop, Terminated) else signal.SIGINT)
 
