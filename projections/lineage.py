@@ -27,13 +27,20 @@ def ids(frame: pl.DataFrame, column: str, role: str) -> Roles:
 
 
 def grant_events(m: Model, grants: pl.DataFrame, role: str) -> Roles:
-    """Award events of `grants` (grant_id) and the amendment/termination that set their end."""
+    """Award events of `grants` (grant_id) and what moved their end: the
+    termination that cuts it, and the amendment whenever the end would differ
+    without it (an extension that a termination then cuts short still made
+    the grant reach the termination's date)."""
     chosen = m.grants.join(grants.select("grant_id").unique(), on="grant_id", how="semi")
-    ending = pl.when("terminates").then("term_event_id").otherwise("amend_event_id")
+    end_without_amendment = pl.min_horizontal("end_on", "terminated_on")
+    amendment_moves_it = pl.col("amend_event_id").is_not_null() & (
+        end_without_amendment != pl.col("end_eff")
+    )
     return pl.concat(
         [
             ids(chosen, "award_event_id", role),
-            ids(chosen.filter(ending.is_not_null()).with_columns(e=ending), "e", role),
+            ids(chosen.filter("terminates"), "term_event_id", role),
+            ids(chosen.filter(amendment_moves_it), "amend_event_id", role),
         ]
     )
 
