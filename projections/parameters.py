@@ -88,12 +88,35 @@ def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def without_stale_translations(merged: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
-    """A target whose `source` the user's file gives keeps no default `source_ko`:
-    the Korean report shows the user's own source, not the shipped one's translation."""
+def with_true_sources(
+    merged: dict[str, Any], given: dict[str, Any], path: str, shipped: dict[str, Any]
+) -> dict[str, Any]:
+    """A target the user's file changes says where it now comes from.
+
+    With a `source` of its own, it keeps no shipped `source_ko` (the Korean
+    report shows the user's source, not the shipped one's translation).
+    Without one, a changed value or year no longer claims the shipped source,
+    which gave the shipped value: the source names the user's file and what
+    the shipped default was, in both languages."""
     for key, target in given.get("targets", {}).items():
-        if isinstance(target, dict) and "source" in target and "source_ko" not in target:
-            merged["targets"][key].pop("source_ko", None)
+        if not isinstance(target, dict) or "source_ko" in target:
+            continue
+        mine = merged["targets"][key]
+        if "source" in target:
+            mine.pop("source_ko", None)
+            continue
+        default = shipped.get("targets", {}).get(key)
+        if default is None:  # no shipped target to compare with
+            mine.setdefault("source", path)
+            continue
+        if all(target[k] == default.get(k) for k in ("value", "target_year") if k in target):
+            continue
+        was = f"{default.get('value')} by {default.get('target_year')}"
+        mine["source"] = f"{path} (the shipped default, {was}, is from: {default.get('source')})"
+        mine["source_ko"] = (
+            f"{path} (기본값 {default.get('value')}, {default.get('target_year')}년의 출처: "
+            f"{default.get('source_ko') or default.get('source')})"
+        )
     return merged
 
 
@@ -121,7 +144,7 @@ def load_parameters(path: str | None = None) -> Parameters:
                 f"parameters file {path}: {table} must be a table, as in "
                 "projections/parameters.toml"
             )
-        raw = without_stale_translations(merge(raw, given), given)
+        raw = with_true_sources(merge(raw, given), given, path, raw)
         name = path
     try:
         return build(raw, name)

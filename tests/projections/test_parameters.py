@@ -54,7 +54,17 @@ def test_a_file_giving_its_own_source_drops_the_shipped_translation(tmp_path):
     targets = load_parameters(str(path)).as_json()["targets"]
     assert targets["coverage.full_time"]["source"] == "our plan"
     assert "source_ko" not in targets["coverage.full_time"]
-    assert "신진 70%" in targets["coverage.early_career"]["source_ko"]  # no source given: kept
+    early = targets["coverage.early_career"]  # no source given: the file, and the default's
+    assert early["source"].startswith(f"{path} (the shipped default, 0.7 by 2030, is from: seed")
+    assert early["source_ko"].startswith(f"{path} (기본값 0.7, 2030년의 출처: ")
+    assert "신진 70%" in early["source_ko"]
+
+
+def test_a_target_given_again_unchanged_keeps_the_shipped_source(tmp_path):
+    path = tmp_path / "p.toml"
+    path.write_text('[targets."coverage.early_career"]\nvalue = 0.70\ntarget_year = 2030\n')
+    target = load_parameters(str(path)).as_json()["targets"]["coverage.early_career"]
+    assert target["source"].startswith("seed") and "신진 70%" in target["source_ko"]
 
 
 def test_a_partial_file_keeps_the_other_defaults(tmp_path):
