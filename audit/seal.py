@@ -11,10 +11,11 @@ import re
 from collections import deque
 from collections.abc import Sequence
 from typing import Any, NamedTuple
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 import orjson
 from eventsourcing.domain import Aggregate, event
-from eventsourcing.persistence import PersistenceError
+from eventsourcing.persistence import IntegrityError, PersistenceError
 from eventsourcing.utils import get_topic
 
 from audit.chain import GENESIS, Topics, extend
@@ -22,9 +23,19 @@ from audit.rows import Rows, open_rows
 from domain.ledger import Ledger
 from store.url import StoreError
 
+SEAL_IDS = uuid5(NAMESPACE_URL, "https://rnd-ledger/seals")
+
 
 class Seal(Aggregate):
     """The chain head over every stored record at positions ≤ `position`."""
+
+    @staticmethod
+    def create_id(position: int, head: str) -> UUID:
+        """One seal per position covered: two runs sealing the same position
+        at the same moment (two ingests of one file, the second finding
+        nothing new) conflict in the store instead of storing it twice.
+        Seals stored before this have random ids; verify reads either."""
+        return uuid5(SEAL_IDS, str(position))
 
     @event("Sealed")
     def __init__(self, position: int, head: str) -> None:
@@ -122,9 +133,19 @@ def record_seal(ledger: Ledger) -> tuple[int, str]:
 
 
 def store_seal(ledger: Ledger, position: int, head: str) -> tuple[int, str]:
-    seal = Seal(position=position, head=head)
-    ledger.events.put(seal.collect_events())
+    put_seal(ledger, position, head)
     return position, head
+
+
+def put_seal(ledger: Ledger, position: int, head: str) -> bool:
+    """Store a seal over `position`; False if another writer has just stored
+    the seal over the same position (over the same records: the same head)."""
+    seal = Seal(position=position, head=head)
+    try:
+        ledger.events.put(seal.collect_events())
+    except IntegrityError:
+        return False
+    return True
 
 
 def standing_seal(ledger: Ledger, position: int) -> tuple[int, str] | None:
@@ -159,6 +180,7 @@ class ChainFollower:
         self.head = GENESIS
         self.topics = Topics()
         self.committed: deque[tuple[Sequence[Sequence[Any]], Sequence[int]]] = deque()
+        self.stored = False  # whether `seal` stored a seal
 
     def remember(self, rows: Sequence[Sequence[Any]], positions: Sequence[int]) -> None:
         """A batch as committed: its rows (id as hex, version, topic, state)
@@ -208,6 +230,11 @@ class ChainFollower:
     def seal(self) -> tuple[int, str]:
         """Like `record_seal`: store a seal over everything committed so far,
         unless the newest record already is one over everything before it (a
-        re-run that stored nothing): that seal stands, and is returned."""
+        re-run that stored nothing): that seal stands, and is returned.
+        `stored` says whether this call stored one."""
         position, head = self.advance()
-        return standing_seal(self.ledger, position) or store_seal(self.ledger, position, head)
+        if standing := standing_seal(self.ledger, position):
+            self.stored = False
+            return standing
+        self.stored = put_seal(self.ledger, position, head)
+        return position, head

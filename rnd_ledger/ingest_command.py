@@ -135,9 +135,8 @@ def run(args: argparse.Namespace) -> int:
             read = summary.total - before
             status(f"{path}: {read:,} message{'' if read == 1 else 's'} read{skipped}")
         elapsed = time.monotonic() - started
-        unsealed = ledger.position()
         sealed = None if chain is None else chain.seal()
-    if sealed and ledger.position() == unsealed:  # the last record is a seal over all before it
+    if chain is not None and not chain.stored:  # the last record is a seal over all before it
         summary.notes.append("nothing new to seal: the seal below is the one already recorded")
     print_summary(summary, elapsed, redact_password(url), ledger.position(), sealed=sealed)
     ledger.close()

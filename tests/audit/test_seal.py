@@ -17,6 +17,25 @@ def test_empty_store_seals_position_zero(ledger, store_url):
     assert ledger.position() == 1  # the seal itself
 
 
+def test_a_position_sealed_twice_at_once_is_stored_once(ledger, intake, store_url, monkeypatch):
+    """Two ingests of one file: the second, finding nothing new, seals the same
+    position as the first. If both read the head before either stored its seal,
+    the second's conflicts: one seal is stored, and the second says it stored none."""
+    add_researchers(intake, 1, 3)
+    first, second = ChainFollower(ledger), ChainFollower(ledger)
+    monkeypatch.setattr(audit.seal, "standing_seal", lambda ledger, position: None)
+    second.advance()  # read before the first stores its seal
+    monkeypatch.setattr(second, "advance", lambda: (3, head_at(store_url, 3)))
+    assert first.seal() == second.seal() == (3, head_at(store_url, 3))
+    assert (first.stored, second.stored) == (True, False)
+    assert ledger.position() == 4
+    rows = open_rows(store_url)
+    try:
+        assert verify(rows).ok
+    finally:
+        rows.close()
+
+
 def test_seal_covers_the_newest_position_and_is_stored_after_it(ledger, intake, store_url):
     add_researchers(intake, 1, 4)
     position, head = record_seal(ledger)
