@@ -178,6 +178,12 @@ CONNECTION_LOST = (
 def store_failure(error: PersistenceError) -> str:
     """One line on a store that failed mid-run, with what to do about it."""
     reason = first_line(error)
+    if "permission denied" in reason.lower():  # PostgreSQL: the role lacks a privilege
+        return (
+            f"the store refused this database role ({reason}): grant it what the command "
+            "needs (SELECT on the ledger's tables to read; ingest, consume and seal also "
+            "INSERT, and USAGE on their sequences), or use a role that has it"
+        )
     if "readonly" in reason or "read-only" in reason:
         advice = "check that you may write the store file and its directory"
     elif any(sign in reason.lower() for sign in CONNECTION_LOST):

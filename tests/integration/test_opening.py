@@ -43,6 +43,13 @@ def test_a_read_only_store_is_told_to_check_permissions() -> None:
     assert "free disk space" not in store_failure(restarted)
 
 
+def test_a_role_without_a_privilege_is_told_which_to_grant() -> None:
+    refused = OperationalError("permission denied for table ledger_events")
+    line = store_failure(refused)
+    assert "the store refused this database role (permission denied" in line
+    assert "INSERT" in line and "free disk space" not in line and "resume" not in line
+
+
 def test_reading_a_postgres_schema_without_a_ledger_is_refused(postgres_url) -> None:
     with pytest.raises(StoreError, match="no ledger in .*ingest events first"):
         open_existing_ledger(postgres_url)  # fresh schema: nothing was ever ingested
