@@ -265,7 +265,7 @@ def ingest_file(
     on_progress: Callable[[Progress], None] | None = None,
     batch_lines: int | None = None,
     from_start: bool = False,
-    waiting: Callable[[], None] = lambda: None,
+    waiting: Callable[[str], None] = lambda held: None,
 ) -> int:
     """Ingest one JSONL file, resuming after its last recorded line (returned).
 

@@ -34,10 +34,13 @@ from rnd_ledger.process_exit import leave_to_the_os
 from store.url import redact_password, store_url
 
 PROGRESS_EVERY_SECONDS = 2.0
-WAITING = (
-    "another ingest of this file (on SQLite: into this store) is running; "
-    "waiting for it to finish, then resuming after what it recorded"
-)
+# What the waiting run is told, by what the running one holds (store.input_locks).
+WAITING = {
+    "file": "another ingest of this file into this store is running; "
+    "waiting for it to finish, then resuming after what it recorded",
+    "store": "another ingest into this store is running (SQLite takes one at a time); "
+    "waiting for it to finish, then going on (after what it recorded, if it read this file)",
+}
 
 
 class ProgressLine:
@@ -124,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
                 done,
                 args.batch_size,
                 args.from_start,
-                waiting=lambda path=path: status(f"{path}: {WAITING}"),
+                waiting=lambda held, path=path: status(f"{path}: {WAITING[held]}"),
             )
             skipped = (
                 f" (lines 1-{resumed:,} were recorded by an earlier run; "

@@ -24,9 +24,10 @@ LOCK_NAMESPACE = 0x726E64  # "rnd": the first key of the two-key advisory lock
 
 
 @contextmanager
-def input_lock(env: Mapping[str, str], name: str, waiting: Callable[[], None]) -> Iterator[None]:
+def input_lock(env: Mapping[str, str], name: str, waiting: Callable[[str], None]) -> Iterator[None]:
     """Hold the lock for input `name` of the store `env` names; `waiting` is
-    called once if another run holds it (then this one blocks until it ends)."""
+    called once if another run holds it (then this one blocks until it ends),
+    with what that run holds: "file" (this input) or "store" (SQLite's one)."""
     if env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
         with postgres_lock(env, name, waiting):
             yield
@@ -36,12 +37,12 @@ def input_lock(env: Mapping[str, str], name: str, waiting: Callable[[], None]) -
 
 
 @contextmanager
-def file_lock(path: Path, waiting: Callable[[], None]) -> Iterator[None]:
+def file_lock(path: Path, waiting: Callable[[str], None]) -> Iterator[None]:
     with open(path, "a") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            waiting()
+            waiting("store")
             fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
@@ -50,7 +51,9 @@ def file_lock(path: Path, waiting: Callable[[], None]) -> Iterator[None]:
 
 
 @contextmanager
-def postgres_lock(env: Mapping[str, str], name: str, waiting: Callable[[], None]) -> Iterator[None]:
+def postgres_lock(
+    env: Mapping[str, str], name: str, waiting: Callable[[str], None]
+) -> Iterator[None]:
     keyed = f"{env.get('POSTGRES_SCHEMA')}:{name}".encode()  # stores share a database
     key = int.from_bytes(hashlib.sha256(keyed).digest()[:4], "big", signed=True)
     connection = None
@@ -60,7 +63,7 @@ def postgres_lock(env: Mapping[str, str], name: str, waiting: Callable[[], None]
             "SELECT pg_try_advisory_lock(%s, %s)", (LOCK_NAMESPACE, key)
         ).fetchone()
         if not (taken and taken[0]):
-            waiting()
+            waiting("file")
             connection.execute("SELECT pg_advisory_lock(%s, %s)", (LOCK_NAMESPACE, key))
     except driver_errors() as error:
         if connection is not None:

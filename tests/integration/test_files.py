@@ -233,7 +233,7 @@ def test_a_second_run_of_the_same_file_waits_and_records_nothing_twice(
     data.write_bytes(jsonl([event("ResearcherRegistered", "R1")]) + b"not json\n")
     name = input_name(str(data))
     assert name is not None
-    with input_lock(ledger.env, name, waiting=lambda: None):
+    with input_lock(ledger.env, name, waiting=lambda held: None):
         second = subprocess.Popen(
             [sys.executable, "-m", "rnd_ledger.cli", "ingest", str(data), "--store", store_url],
             stdout=subprocess.PIPE,
@@ -242,6 +242,8 @@ def test_a_second_run_of_the_same_file_waits_and_records_nothing_twice(
         )
         first_line = second.stderr.readline() if second.stderr else ""
         assert "waiting for it to finish" in first_line
+        held = "" if store_url.startswith("sqlite") else "of this file "  # SQLite: any file
+        assert f"another ingest {held}into this store is running" in first_line
         assert second.poll() is None  # still waiting
         ingest_from(intake, str(data), name, Summary(), None, None, None, False)  # the first
     out, _ = second.communicate(timeout=120)
@@ -256,7 +258,7 @@ def test_losing_the_lock_connection_while_waiting_is_one_line(tmp_path, postgres
     open_ledger(postgres_url).close()
     name = input_name(str(data))
     assert name is not None
-    with input_lock(environment_for(postgres_url), name, waiting=lambda: None):
+    with input_lock(environment_for(postgres_url), name, waiting=lambda held: None):
         second = subprocess.Popen(
             [sys.executable, "-m", "rnd_ledger.cli", "ingest", str(data), "--store", postgres_url],
             stdout=subprocess.PIPE,
