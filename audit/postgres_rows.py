@@ -6,6 +6,7 @@ Its own module so that only a PostgreSQL store imports psycopg.
 from collections.abc import Iterator
 from typing import Any
 
+import orjson
 import psycopg
 from psycopg import sql
 
@@ -41,6 +42,7 @@ class PostgresRows:
     gaps_mean_deletion = False  # bigserial skips the ids of rolled-back inserts
 
     def __init__(self, env: dict[str, str], shown_url: str) -> None:
+        self.fact_topics: list[str] = []
         try:
             self.connection = connect_postgres(env)
             self.connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
@@ -113,6 +115,7 @@ class PostgresRows:
         """The facts of `topics` as rows: pos, oid and the state's FIELDS, the
         state parsed once per row (json_to_record; four ->> parsed it four
         times, 3.5 against 1.8 s for 500,000 facts)."""
+        self.fact_topics = topics
         columns = ", ".join(f"r.{name} AS {alias}" for name, alias in FIELDS)
         record = ", ".join(f"{name} text" for name, _ in FIELDS)
         return (
@@ -130,9 +133,29 @@ class PostgresRows:
                 with self.connection.transaction():
                     return self.connection.execute(query).fetchone()  # type: ignore[return-value]
             except psycopg.DataError as error:
+                found = self.first_unreadable_fact()
+                where = f"first: position {found}; " if found is not None else ""
                 raise UnreadableFacts(
-                    f"a stored fact's state is not the JSON the ledger wrote ({first_line(error)})"
+                    "a stored fact's state is not the JSON the ledger wrote "
+                    f"({where}{first_line(error)})"
                 ) from None
+
+    def first_unreadable_fact(self) -> int | None:
+        """The first fact whose state is not UTF-8 JSON: the query above stops
+        at one without saying where, and an auditor wants the position. A
+        scan of every fact, run only once the query has failed."""
+        query = sql.SQL(
+            "SELECT notification_id, state FROM {} WHERE topic = ANY(%s) ORDER BY notification_id"
+        ).format(self.table)
+        with reading(), self.connection.cursor("audit_unreadable") as cursor:
+            cursor.itersize = POSTGRES_PAGE
+            cursor.execute(query, (self.fact_topics,))
+            for position, state in cursor:
+                try:
+                    orjson.loads(state)
+                except orjson.JSONDecodeError:
+                    return position  # type: ignore[no-any-return]
+        return None
 
     def close(self) -> None:
         self.connection.close()

@@ -132,11 +132,23 @@ def test_fact_that_is_not_json_is_reported_not_raised(store_url, sealed):
             "state names no event_id)"
         )
         assert messages[1].startswith("FAILED the duplicate index has 1 row(s) that no")
-    else:  # PostgreSQL stops the query at the first state it cannot parse
+    else:  # PostgreSQL stops the query at the first state it cannot parse; verify finds it
         assert messages == [
             "FAILED the duplicate index was not checked: a stored fact's state is not the "
-            "JSON the ledger wrote (invalid input syntax for type json)"
+            "JSON the ledger wrote (first: position 11; invalid input syntax for type json)"
         ]
+
+
+def test_a_fact_that_is_not_utf8_is_located(store_url, sealed):
+    execute(store_url, "UPDATE {t} SET state = {p} WHERE {pos} = 7", (b'{"a": "\xff"}',))
+    messages = [f.message for f in check(store_url).failures]
+    if store_url.startswith("sqlite"):
+        assert "(first: position 7, whose state names no event_id)" in messages[1]
+    else:
+        assert messages[1].startswith(
+            "FAILED the duplicate index was not checked: a stored fact's state is not the "
+            'JSON the ledger wrote (first: position 7; invalid byte sequence for encoding "UTF8"'
+        )
 
 
 def test_a_fact_holding_nul_stored_before_it_was_refused_leaves_verify_working(
