@@ -8,14 +8,16 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
+# E-mail addresses in any script (RFC 6531: 홍길동@example.com, kim@例え.jp):
+# letters and digits are Unicode's (`(?u:…)` inside the re.ASCII pattern below).
+EMAIL = r"(?u:[\w.%+-]+@[\w-]+(?:\.[\w-]+)+)"
 # The same e-mail pattern for finding whether there is one, in linear time: a
 # match may start only where a run of local-part characters starts (one that
 # starts inside the run exists only if this one does), and the domain's labels
 # are taken whole (nothing inside a label can end one). Searched with EMAIL, a
 # long run of such characters with no e-mail after it took quadratic time: a
 # 1.5 MB rejected Kafka message held up its dead letter for hours.
-EMAIL_EXISTS = r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]++(?:\.[A-Za-z0-9-]++)+"
+EMAIL_EXISTS = r"(?u:(?<![\w.%+-])[\w.%+-]+@[\w-]++(?:\.[\w-]++)+)"
 RESIDENT_NUMBER = r"(?<!\d)\d{6}-?[1-4]\d{6}(?!\d)"
 PHONE_NUMBER = r"(?<!\d)01[016789]-?\d{3,4}-?\d{4}(?!\d)"
 

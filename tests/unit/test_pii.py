@@ -42,8 +42,16 @@ def test_the_number_shapes_of_the_contract_are_found():
     assert not contains_pii("９００１０１1２３４５６７")  # digits are 0-9 (re.ASCII), as in ECMA
 
 
+@pytest.mark.parametrize(
+    "text", ["홍길동@example.com", "kim@例え.jp", "연구실@대학.한국", "a_b@x.kr"]
+)
+def test_email_addresses_in_any_script_are_personal_data(text):
+    assert contains_pii(f"reason: {text}.") and PII_PATTERN.search(text)
+    assert redact(f"by {text}") == "by [redacted]"
+
+
 EMAIL_PIECES = st.sampled_from(
-    ["a", "Z", "0", ".", "-", "_", "%", "+", "@", " ", "!", "x.y", "@a.b"]
+    ["a", "Z", "0", ".", "-", "_", "%", "+", "@", " ", "!", "x.y", "@a.b", "홍", "例", "·"]
 )
 
 
