@@ -78,4 +78,12 @@ def load_policy(path: Path | str | None = None) -> AuthorizationPolicy:
     for event_type, sources in emitters.items():
         if not isinstance(sources, list) or not all(isinstance(s, str) and s for s in sources):
             raise PolicyError(f"policy file {path}: {event_type} must be a list of source codes")
+        if RETRACTED in sources and event_type != "EventRetracted":
+            # `check` lets "retracted" pass any source: the retraction's own rule
+            # (the retracted event's source) is checked by the ledger. Elsewhere
+            # nothing would check it, and every source could emit the type.
+            raise PolicyError(
+                f'policy file {path}: {event_type}: "{RETRACTED}" is for EventRetracted only '
+                '(it means the source of the retracted event); name source codes or "self"'
+            )
     return AuthorizationPolicy({k: frozenset(v) for k, v in emitters.items()})

@@ -53,6 +53,16 @@ def test_a_policy_file_with_errors_is_refused(tmp_path):
         load_policy(tmp_path / "missing.toml")
 
 
+def test_retracted_is_refused_for_any_type_but_retractions(tmp_path):
+    """It lets any source through `check` (the ledger checks the retracted
+    event's source); on GrantAwarded nothing would, and anyone could award."""
+    text = (load_policy.__globals__["DEFAULT_POLICY_FILE"]).read_text()
+    loose = tmp_path / "loose.toml"
+    loose.write_text(text.replace('GrantAwarded = ["NRF"]', 'GrantAwarded = ["retracted"]'))
+    with pytest.raises(PolicyError, match='GrantAwarded: "retracted" is for EventRetracted only'):
+        load_policy(loose)
+
+
 def test_a_user_policy_replaces_the_default(tmp_path):
     text = (load_policy.__globals__["DEFAULT_POLICY_FILE"]).read_text()
     custom = tmp_path / "custom.toml"
