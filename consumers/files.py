@@ -25,7 +25,7 @@ from consumers.intake import Intake, Message, Summary
 from consumers.pipeline import PipelinedIntake
 from consumers.screening import AheadScreener
 from contract.pii import redact
-from contract.validation import printable
+from contract.validation import UTF8_BOM, printable
 from domain.ledger import Ledger
 from store.input_locks import input_lock
 
@@ -364,6 +364,8 @@ def read_batches(
             offset += len(line)
             if number <= resume or not line or line.isspace():
                 continue
+            if line[0] == 0xEF and not line.removeprefix(UTF8_BOM).strip():
+                continue  # a BOM and nothing else: blank, as a BOM is ignored
             line = line.rstrip(b"\r\n")
             batch.append(Message(line, {"file": label, "line": number}, required_source))
             batch_bytes += len(line)

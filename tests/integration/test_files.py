@@ -36,6 +36,16 @@ def test_blank_lines_are_skipped_and_not_counted(tmp_path, intake):
     )
 
 
+def test_a_line_holding_only_a_bom_is_blank(tmp_path, intake):
+    """A BOM is ignored (an editor may write one per line), so such a line is blank."""
+    path = tmp_path / "in.jsonl"
+    bom = b"\xef\xbb\xbf"
+    path.write_bytes(bom + b"\n" + bom + jsonl(sample(1)) + bom + b" \r\n" + bom)
+    summary = Summary()
+    ingest_file(intake, str(path), summary)
+    assert (summary.total, summary.accepted) == (2, 2)
+
+
 def test_rerunning_the_same_file_accepts_nothing_twice(tmp_path, ledger, intake):
     path = tmp_path / "in.jsonl"
     path.write_bytes(jsonl(sample()) + b"garbage\n")
