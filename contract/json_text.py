@@ -16,6 +16,8 @@ nobody would read) is refused (`names_payload_twice`).
 import json
 from typing import Any
 
+import msgspec
+
 
 def well_formed(raw: bytes) -> bool:
     """Whether `raw` is JSON text (UTF-8, no NaN or Infinity)."""
@@ -24,6 +26,26 @@ def well_formed(raw: bytes) -> bool:
     except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         return False
     return True
+
+
+_OUTLINE = msgspec.json.Decoder(dict[str, msgspec.Raw])
+
+
+def not_a_json_object(raw: bytes) -> str | None:
+    """Why `raw` is not one JSON object (the text of its `malformed_json`),
+    or None. For a message too large to decode: its values are only skipped
+    over, never built, so a line of many megabytes costs no more memory than
+    its bytes (and the UTF-8 check, which skipping leaves out)."""
+    if raw.lstrip()[:1] != b"{":
+        return "message: not a JSON object"
+    try:
+        _OUTLINE.decode(raw)
+        raw.decode("utf-8")
+    except (msgspec.DecodeError, RecursionError):
+        return "message: not valid JSON"
+    except UnicodeDecodeError:
+        return "message: not valid UTF-8"
+    return None
 
 
 def _refuse(constant: str) -> Any:

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from contract.json_text import every_string, names_payload_twice, well_formed
+from contract.json_text import every_string, names_payload_twice, not_a_json_object, well_formed
 from contract.payloads import PAYLOAD_TYPES, SCHEMA_VERSION, GrantAmended, RnDBudgetEnacted
 from contract.pii import contains_pii, iter_strings, may_hold_pii, redact
 from contract.types import ID_PATTERN, Id
@@ -99,7 +99,9 @@ def parse_envelope(raw: bytes) -> Envelope:
     file) is ignored, as RFC 8259 allows; the SHA-256 stays that of the bytes
     received."""
     raw = raw.removeprefix(UTF8_BOM)
-    if len(raw) > MAX_MESSAGE_BYTES:  # first (a decision: not parsed at all)
+    if len(raw) > MAX_MESSAGE_BYTES:  # a decision: never decoded, only checked for (1)
+        if problem := not_a_json_object(raw):
+            raise ContractViolation("malformed_json", problem)
         raise ContractViolation(
             "schema_invalid", f"message: {len(raw)} bytes, over the {MAX_MESSAGE_BYTES}-byte limit"
         )
@@ -222,7 +224,7 @@ def readable_envelope(raw: bytes) -> dict[str, str]:
     """
     raw = raw.removeprefix(UTF8_BOM)
     if len(raw) > MAX_MESSAGE_BYTES:
-        return readable_head(raw[:MAX_MESSAGE_BYTES])
+        return {} if not_a_json_object(raw) else readable_head(raw[:MAX_MESSAGE_BYTES])
     try:
         document = msgspec.json.decode(raw)
     except UNREADABLE:

@@ -235,6 +235,25 @@ def test_an_oversized_message_is_not_decoded_whole_to_name_it(monkeypatch):
     }
 
 
+@pytest.mark.parametrize(
+    ("tail", "expected"),
+    [
+        (b"1]}", "schema_invalid"),  # one object, only too large
+        (b"1", "malformed_json"),  # cut off
+        (b"1]} trailing", "malformed_json"),
+        (b'"\xff"]}', "malformed_json"),  # not UTF-8
+    ],
+)
+def test_an_oversized_line_that_is_not_json_is_malformed_first(tail, expected):
+    """The contract's order: (1) malformed_json before (2) the envelope, the
+    size limit included; a line that is not JSON names no event either."""
+    head = b'{"event_id":"E1","event_type":"GrantAwarded","source":"NRF","subject_id":"G1",'
+    huge = head + b'"x":[' + b"1," * 40_000 + tail
+    assert verdict(huge) == expected
+    assert bool(readable_envelope(huge)) == (expected == "schema_invalid")
+    assert verdict(b"x" * 70_000) == "malformed_json"
+
+
 def test_an_unknown_field_named_like_an_email_with_a_hidden_character_is_redacted():
     """Escaped after redacting, "john.doe\u200b@example.com" came out readable."""
     message = event("GrantAwarded", payload_update={"john.doe\u200b@example.com": 1})
