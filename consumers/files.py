@@ -179,8 +179,14 @@ def numbered_lines(handle: Iterable[bytes], skip_through: int) -> Iterator[tuple
         if number <= skip_through:
             continue
         line = line.rstrip(b"\r\n")
-        if line.strip():
+        if not is_blank(line):
             yield number, line
+
+
+def is_blank(line: bytes) -> bool:
+    """Skipped and not counted (the contract): whitespace only, after a UTF-8
+    BOM, which is ignored (an editor may write one on every line)."""
+    return not line.removeprefix(UTF8_BOM).strip()
 
 
 def whole_line_chunks(handle: BinaryIO, held: list[int]) -> Iterator[list[bytes]]:
@@ -364,8 +370,8 @@ def read_batches(
             offset += len(line)
             if number <= resume or not line or line.isspace():
                 continue
-            if line[0] == 0xEF and not line.removeprefix(UTF8_BOM).strip():
-                continue  # a BOM and nothing else: blank, as a BOM is ignored
+            if line[0] == 0xEF and is_blank(line):  # `isspace` first: no call per line
+                continue
             line = line.rstrip(b"\r\n")
             batch.append(Message(line, {"file": label, "line": number}, required_source))
             batch_bytes += len(line)

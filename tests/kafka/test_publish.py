@@ -58,6 +58,13 @@ def test_nothing_valid_sends_nothing_and_needs_no_broker(tmp_path):
     assert "malformed_json" in done.stdout and "Sent nothing" in done.stdout
 
 
+def test_lines_holding_only_a_bom_are_blank_as_ingest_skips_them(tmp_path):
+    source = tmp_path / "ok.jsonl"
+    source.write_bytes(b"\xef\xbb\xbf\n" + jsonl([event("GrantAwarded", "G1")]) + b" \n")
+    checked = kafka_publisher.check_files([str(source)], load_policy())
+    assert (len(checked.valid), checked.invalid) == (1, [])
+
+
 @pytest.mark.parametrize(
     ("message", "reason"),
     [
