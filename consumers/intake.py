@@ -62,15 +62,6 @@ class Summary:
     def total(self) -> int:
         return self.accepted + self.duplicate + sum(self.rejected.values())
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "messages": self.total,
-            "accepted": self.accepted,
-            "duplicate": self.duplicate,
-            "rejected": sum(self.rejected.values()),
-            "rejected_by_reason": dict(sorted(self.rejected.items())),
-        }
-
 
 class Intake:
     """Decides each message's outcome and records the batch atomically."""

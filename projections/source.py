@@ -200,47 +200,37 @@ def prefetched(chunks: Iterator[pl.DataFrame], depth: int = 2) -> Iterator[pl.Da
         yield item
 
 
-def record_times(store: Store, upto: int | None = None) -> pl.DataFrame:
-    """position and recorded_at (state.timestamp) of every stored record."""
+def timestamps_sql(store: Store, condition: str) -> str:
+    """position and recorded_at (state.timestamp) of the records where `condition`."""
     if store.kind == "sqlite":
         stamp = "json_extract(CAST(state AS TEXT), '$.timestamp')"
     else:
         stamp = "convert_from(state, 'UTF8')::json->>'timestamp'"
-    bound = upto if upto is not None else 2**62
-    sql = (
+    return (
         f"SELECT {store.position} AS position, {stamp} AS recorded_at FROM {store.table} "
-        f"WHERE {store.position} <= {store.param(1)} ORDER BY {store.position}"
+        f"WHERE {condition} ORDER BY {store.position}"
     )
-    reader = _query(store, sql, (bound,))
-    schema = {"position": pl.Int64, "recorded_at": pl.String}
-    if reader is None:
-        return pl.DataFrame(schema=schema)
-    frames = [pl.from_arrow(batch) for batch in reader]
-    if not frames:
-        return pl.DataFrame(schema=schema)
-    return pl.concat(frames).cast(schema)  # type: ignore[arg-type]
+
+
+def record_times(store: Store) -> pl.DataFrame:
+    """position and recorded_at of every stored record."""
+    sql = timestamps_sql(store, f"{store.position} <= {store.param(1)}")
+    return _times(_query(store, sql, (2**62,)))
 
 
 def record_at(store: Store, position: int) -> str | None:
     """recorded_at of the record at `position` (None if there is none)."""
-    frame = record_times_between(store, position)
+    sql = timestamps_sql(store, f"{store.position} = {store.param(1)}")
+    frame = _times(_query(store, sql, (position,)))
     return frame["recorded_at"][0] if frame.height else None
 
 
-def record_times_between(store: Store, position: int) -> pl.DataFrame:
-    if store.kind == "sqlite":
-        stamp = "json_extract(CAST(state AS TEXT), '$.timestamp')"
-    else:
-        stamp = "convert_from(state, 'UTF8')::json->>'timestamp'"
-    sql = (
-        f"SELECT {store.position} AS position, {stamp} AS recorded_at FROM {store.table} "
-        f"WHERE {store.position} = {store.param(1)}"
-    )
-    reader = _query(store, sql, (position,))
-    if reader is None:
-        return pl.DataFrame(schema={"position": pl.Int64, "recorded_at": pl.String})
-    frames = [pl.from_arrow(batch) for batch in reader]
-    return pl.concat(frames) if frames else pl.DataFrame()  # type: ignore[arg-type]
+def _times(reader: pa.RecordBatchReader | None) -> pl.DataFrame:
+    schema = {"position": pl.Int64, "recorded_at": pl.String}
+    frames = [pl.from_arrow(batch) for batch in reader] if reader is not None else []
+    if not frames:
+        return pl.DataFrame(schema=schema)
+    return pl.concat(frames).cast(schema)  # type: ignore[arg-type]
 
 
 def max_position(store: Store) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from audit.seal import format_seal
 from projections.parameters import zero_means_none
 from reports import filters, sections, wording
 from reports.figures import Figures, View
@@ -91,18 +92,11 @@ def cover(view: View, m: Catalogue) -> dict[str, Any]:
     }
 
 
-def chain_head_text(head: Any, position: Any = None) -> str | None:
-    """The seal as 'N:HEX' whether given as text (with the as-of position) or
-    as {position, hash/head}."""
+def chain_head_text(head: str | None, position: int | None) -> str | None:
+    """The head the figures were computed from, as a seal reads: 'N:HEX'."""
     if not head:
         return None
-    if isinstance(head, str) and ":" not in head and position is not None:
-        return f"{position}:{head}"
-    if isinstance(head, dict):
-        position = head.get("position")
-        digest = head.get("hash") or head.get("head") or head.get("chain_head") or ""
-        return f"{position}:{digest}" if position is not None else str(digest)
-    return str(head)
+    return format_seal(position, head) if position is not None else head
 
 
 def parameter_rows(parameters: dict[str, Any], m: Catalogue) -> list[dict[str, str]]:
@@ -146,7 +140,7 @@ def target_parameter_rows(parameters: dict[str, Any], m: Catalogue) -> list[dict
                 "id": indicator_id,
                 "name": m.indicator(indicator_id)["name"],
                 "value": format_value(indicator_id, spec.get("value"), m.lang),
-                "year": str(year) if year is not None else filters.MISSING,
+                "year": year_text(year),
                 "source": str(spec.get(f"source_{m.lang}") or spec.get("source", "")),
             }
         )

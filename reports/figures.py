@@ -103,7 +103,6 @@ class Figures:
         axis_key: str,
         *,
         bars: bool = False,
-        show_targets: bool = True,
     ) -> dict[str, Any]:
         """A chart of one or more indicators of the same kind, with its data table."""
         factor, suffix, unit_override = display_scale(ids[0], self.view, self.lang)
@@ -112,15 +111,14 @@ class Figures:
             forecast = None if bars else self.forecast_of(indicator_id, factor)
             values = scaled(self.view.series(indicator_id), factor)
             series.append(charts.Series(self.name(indicator_id), values, forecast))
-            if show_targets:
-                targets += self.target_of(indicator_id, factor)
+            targets += self.target_of(indicator_id, factor)
         y_label = unit_override or self.m.text(f"unit.{axis_key}")
         title = self.m.text(f"chart.{key}")
         common = dict(
             x_label=self.m.text("unit.axis_year"),
             y_label=y_label,
             suffix=suffix,
-            description=self.describe(ids, show_targets),
+            description=self.describe(ids),
             whole=kind_of(ids[0]).kind == "count",
         )
         if bars:
@@ -146,11 +144,11 @@ class Figures:
             [f"{self.m.text('ui.target')} ({self.view.targets[i]['target_year']})"]
             + [self.value_text(i, self.view.targets[i]["target"]) if j == i else "" for j in ids]
             for i in ids
-            if i in self.view.targets and show_targets
+            if i in self.view.targets
         ]
         return figure(chart, headers, rows + target_rows, self.m)
 
-    def describe(self, ids: Sequence[str], show_targets: bool) -> str:
+    def describe(self, ids: Sequence[str]) -> str:
         """The chart in words, for a screen reader: each line from its first
         year with data to its last, and its target."""
         parts = []
@@ -170,7 +168,7 @@ class Figures:
                     )
                 )
             target = self.view.targets.get(indicator_id)
-            if show_targets and target and target.get("target") is not None:
+            if target and target.get("target") is not None:
                 parts.append(
                     self.m.text(
                         "chart_text.target",

@@ -151,17 +151,3 @@ def format_date(text: str | None, lang: str) -> str:
     if lang == "ko":
         return f"{day.year}년 {day.month}월 {day.day}일"
     return f"{day.day} {MONTHS_EN[day.month - 1]} {day.year}"
-
-
-def format_year(year: int | None, lang: str) -> str:
-    check_lang(lang)
-    if year is None:
-        return MISSING
-    return f"{year}년" if lang == "ko" else str(year)
-
-
-def shorten_hash(text: str | None, keep: int = 16) -> str:
-    """A long hex digest shortened for display: first `keep` characters and an ellipsis."""
-    if not text:
-        return MISSING
-    return text if len(text) <= keep else f"{text[:keep]}…"

@@ -6,6 +6,7 @@ import os
 import sys
 from typing import Any
 
+from audit.seal import format_seal
 from rnd_ledger.arguments import add_store
 from rnd_ledger.bootstrap import require_ledger
 from rnd_ledger.errors import CommandError
@@ -141,7 +142,7 @@ def write_csv(rows: list[dict[str, Any]], as_of: dict[str, Any]) -> None:
 
 def proof(as_of: dict[str, Any]) -> str:
     """The position:head a figure states, as `verify --expect` takes it."""
-    return f"{as_of['position']}:{as_of['chain_head']}"
+    return format_seal(as_of["position"], as_of["chain_head"])
 
 
 def print_tables(result: dict[str, Any]) -> None:

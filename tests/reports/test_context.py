@@ -8,17 +8,11 @@ from tests.reports.fixtures import report_data, spec_only
 
 
 @pytest.mark.parametrize(
-    ("head", "expected"),
-    [
-        (None, None),
-        ("", None),
-        ("11634:a050bf", "11634:a050bf"),
-        ({"position": 7, "hash": "ab12"}, "7:ab12"),
-        ({"head": "ab12"}, "ab12"),
-    ],
+    ("head", "position", "expected"),
+    [(None, 3, None), ("", 3, None), ("a050bf", 11634, "11634:a050bf"), ("ab12", None, "ab12")],
 )
-def test_chain_head_text(head, expected):
-    assert context.chain_head_text(head) == expected
+def test_chain_head_text(head, position, expected):
+    assert context.chain_head_text(head, position) == expected
 
 
 def test_parameter_rows_flatten_nested_values_and_leave_targets_out():

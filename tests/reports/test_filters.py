@@ -147,21 +147,6 @@ def test_format_date(text, lang, expected):
 
 
 @pytest.mark.parametrize(
-    ("year", "lang", "expected"), [(2030, "ko", "2030년"), (2030, "en", "2030"), (None, "ko", "—")]
-)
-def test_format_year(year, lang, expected):
-    assert filters.format_year(year, lang) == expected
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [("ab" * 32, "abababababababab…"), ("abc", "abc"), (None, "—")],
-)
-def test_shorten_hash(text, expected):
-    assert filters.shorten_hash(text) == expected
-
-
-@pytest.mark.parametrize(
     "call",
     [
         lambda: filters.format_percent(0.1, "fr"),
