@@ -133,9 +133,9 @@ def is_utf8(text: str) -> bool:
 def head_at(source: str | Ledger, position: int) -> str:
     """The chain head (hex) over every stored record at positions ≤ `position`.
 
-    `source` is a `--store` URL or an open ledger. A full scan (about a
-    second per 200,000 records): reports call it once to state the head of
-    the history they were computed from.
+    `source` is a `--store` URL or an open ledger. A full scan from h_0
+    (about a second per 200,000 records): the reference the tests check the
+    incremental heads against (`audit.seal.stated_head` is what figures state).
     """
     rows = open_rows(source)
     try:

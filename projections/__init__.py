@@ -1,7 +1,8 @@
 """Projections: stored events → typed fact tables (Polars) → indicators.
 
-`compute(store_url, *, as_of=None, position=None, parameters_path=None)`
-returns the JSON of indicators.md plus extra keys for the HTML report:
+`compute(store_url, *, as_of=None, position=None, parameters_path=None,
+checkpoint_dir=None, use_checkpoint=True)` returns the JSON of indicators.md
+plus extra keys for the HTML report:
 
     {
       "as_of": {"position": int, "recorded_at": str | None, "chain_head": hex str},

@@ -56,7 +56,8 @@ FINDING_IDS = tuple(i for i in KINDS if i.startswith(("compliance.", "dq.")))
 
 
 def kind_of(indicator_id: str) -> Kind:
-    """The kind of an indicator; an unknown id guessed from its name (ratio unless _krw)."""
+    """The kind of an indicator; an unknown id guessed from its name (money if it
+    ends in _krw, else a count)."""
     if indicator_id in KINDS:
         return KINDS[indicator_id]
     if indicator_id.endswith("_krw"):
