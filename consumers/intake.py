@@ -17,10 +17,8 @@ from contract.policy import AuthorizationPolicy
 from contract.screen import ENVELOPE_FIELDS, Screened, screen
 from contract.validation import ContractViolation
 from domain.errors import RuleViolation
-from domain.facts import Fact
+from domain.facts import RETRACTION, Fact
 from domain.ledger import ConcurrentWrite, Ledger, UnitOfWork, subject_key
-
-RETRACTION = "EventRetracted"  # kept on the retracted event's aggregate, found at accept
 
 
 # Message and Outcome are NamedTuples, not frozen dataclasses: one of each is

@@ -11,7 +11,7 @@ from eventsourcing.domain import Aggregate, OriginatorVersionError
 from eventsourcing.utils import get_topic
 
 from domain.errors import AlreadyExists, RuleViolation, UnknownSubject
-from domain.facts import Fact
+from domain.facts import RETRACTION, Fact
 
 ID_NAMESPACE = uuid5(NAMESPACE_URL, "https://rnd-ledger/subjects")
 
@@ -103,7 +103,7 @@ class LedgerAggregate(Aggregate):
         """Fold one recorded fact into the state: when it is recorded, and when
         the stored events are replayed (`Event.apply`)."""
         self.facts.append(Applied(event_id, event_type, payload, source))
-        if event_type == "EventRetracted":
+        if event_type == RETRACTION:
             self.retracted.add(payload["retracted_event_id"])
             self.refold()
         else:
@@ -120,7 +120,7 @@ class LedgerAggregate(Aggregate):
         self.reset()
         self.opened_by = None
         for fact in self.facts:
-            if fact.event_type != "EventRetracted" and fact.event_id not in self.retracted:
+            if fact.event_type != RETRACTION and fact.event_id not in self.retracted:
                 self.evolve(fact.event_type, fact.payload, fact.source)
 
     # Commands -------------------------------------------------------------
@@ -210,7 +210,7 @@ def register(aggregate_class: type[LedgerAggregate]) -> type[LedgerAggregate]:
     event's topic reads e.g. `domain.grant:Grant.GrantAwarded`.
     """
     topics: dict[str, str] = {}
-    for event_type in (*aggregate_class.event_types, "EventRetracted"):
+    for event_type in (*aggregate_class.event_types, RETRACTION):
         namespace = {
             "__module__": aggregate_class.__module__,
             "__qualname__": f"{aggregate_class.__qualname__}.{event_type}",
@@ -226,7 +226,7 @@ def register(aggregate_class: type[LedgerAggregate]) -> type[LedgerAggregate]:
     if len(openings) > 1:
         raise TypeError(f"{aggregate_class.__name__}: one event type opens an aggregate")
     aggregate_class.opening = openings.pop() if openings else None
-    every = (*aggregate_class.event_types, "EventRetracted")
+    every = (*aggregate_class.event_types, RETRACTION)
     aggregate_class.rules = {t: getattr(aggregate_class, f"check_{t}", _nothing) for t in every}
     aggregate_class.changes = {t: getattr(aggregate_class, f"on_{t}", _nothing) for t in every}
     return aggregate_class

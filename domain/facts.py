@@ -8,6 +8,10 @@ from typing import Any
 
 import msgspec
 
+# The contract's event type that retracts an earlier fact: kept on the
+# retracted fact's aggregate, which folds its other facts again.
+RETRACTION = "EventRetracted"
+
 
 class Fact(msgspec.Struct, frozen=True, gc=False):
     """The fields, in order, of the state stored for an accepted message.

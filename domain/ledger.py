@@ -19,7 +19,7 @@ import domain.institute  # noqa: F401
 import domain.subjects  # noqa: F401
 from domain.base import AGGREGATE_FOR_EVENT_TYPE, LedgerAggregate, uuid_from_hex
 from domain.errors import RuleViolation, UnauthorizedSource, UnknownSubject
-from domain.facts import Fact
+from domain.facts import RETRACTION, Fact
 from domain.rejection import Rejection
 from store.recorders import IndexedEvent, StoredRow, StoredRows, as_row
 from store.transcoder import PlainJSONTranscoder
@@ -158,7 +158,7 @@ class UnitOfWork:
         the one the library would store for the event: replaying reads it back
         through the aggregate's `Event` class, whose topic it carries.
         """
-        if fact.event_type == "EventRetracted":
+        if fact.event_type == RETRACTION:
             key = self.retraction_target(fact)
         else:
             key = subject_key(fact.event_type, fact.subject_id)
@@ -167,7 +167,7 @@ class UnitOfWork:
         # attribute, read twice per fact on the hot path.
         found = self.found.setdefault(aggregate.hex_id, aggregate._version)
         try:
-            if fact.event_type == "EventRetracted":
+            if fact.event_type == RETRACTION:
                 aggregate.retract(fact)
             else:
                 aggregate.record(fact)
@@ -199,10 +199,9 @@ class UnitOfWork:
         target_id = fact.payload["retracted_event_id"]
         target = self.index.get(target_id) or self.find_event_ids([target_id]).get(target_id)
         if target is None:
-            self.absent.append(target_id)
-        if target is None:
+            self.absent.append(target_id)  # decided as absent: checked again when written
             raise UnknownSubject("payload.retracted_event_id: no such accepted event to retract")
-        if target.event_type == "EventRetracted":
+        if target.event_type == RETRACTION:
             raise UnknownSubject("payload.retracted_event_id: a retraction cannot be retracted")
         if target.subject_id != fact.subject_id:
             raise UnknownSubject("payload.retracted_event_id: the event is about another subject")
