@@ -34,6 +34,18 @@ def client_settings(bootstrap_servers: str, connect_timeout: float) -> dict[str,
     }
 
 
+def publisher_settings(bootstrap_servers: str, connect_timeout: float) -> dict[str, Any]:
+    """`publish`'s producer: every message acknowledged by all in-sync replicas,
+    sent in batches of up to 256 KiB (a file's messages go out at once)."""
+    return {
+        **client_settings(bootstrap_servers, connect_timeout),
+        "acks": "all",
+        "linger_ms": 20,
+        "batch_size": 256 * 1024,
+        "max_block_ms": 10_000,
+    }
+
+
 def connect(factory: Callable[..., T], where: str, **settings: Any) -> T:
     """Build a kafka-python client; BrokerUnavailable if the broker does not answer.
 

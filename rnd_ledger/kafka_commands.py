@@ -16,9 +16,9 @@ from consumers.kafka_common import (
     CONNECT_TIMEOUT_SECONDS,
     BrokerUnavailable,
     ConsumeSettings,
-    client_settings,
     close_producer,
     connect,
+    publisher_settings,
     quiet_kafka_log,
     split_servers,
 )
@@ -297,13 +297,7 @@ def run_publish(args: argparse.Namespace) -> int:
     sent = 0
     if checked.valid:
         quiet_kafka_log(status)
-        settings = {
-            **client_settings(args.bootstrap_servers, args.connect_timeout),
-            "acks": "all",
-            "linger_ms": 20,
-            "batch_size": 256 * 1024,
-            "max_block_ms": 10_000,
-        }
+        settings = publisher_settings(args.bootstrap_servers, args.connect_timeout)
         try:
             producer = connect(KafkaProducer, args.bootstrap_servers, **settings)
         except BrokerUnavailable as error:
