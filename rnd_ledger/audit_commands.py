@@ -11,7 +11,7 @@ from audit.verify import Progress, Result, verify, verify_chain
 from rnd_ledger.arguments import add_store
 from rnd_ledger.bootstrap import open_existing_ledger
 from rnd_ledger.errors import CommandError
-from rnd_ledger.indicators_command import add_checkpoint
+from rnd_ledger.figure_arguments import add_checkpoint
 from rnd_ledger.output import status
 from store.url import environment_for, store_url
 

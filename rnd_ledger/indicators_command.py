@@ -2,66 +2,18 @@
 
 import argparse
 import csv
-import os
 import sys
 from typing import Any
 
-from audit.seal import format_seal
 from rnd_ledger.arguments import add_store
-from rnd_ledger.bootstrap import require_ledger
-from rnd_ledger.errors import CommandError
-from rnd_ledger.output import format_cell, json_document, table
-from store.url import store_url
-
-MAX_POSITION = 2**63 - 1  # the stores' positions are signed 64-bit integers
-
-
-def position_of(text: str | None) -> int | None:
-    """--position N: a whole number ≥ 0 (checked here for a one-line message)."""
-    if text is None:
-        return None
-    try:
-        value = int(text)
-    except ValueError:
-        raise CommandError(f"--position {text!r} is not a whole number") from None
-    if value < 0:
-        raise CommandError(f"--position {value} must be 0 or more")
-    return min(value, MAX_POSITION)  # beyond any store's last position: all of it
-
-
-def add_cut(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--as-of",
-        metavar="TIMESTAMP",
-        help="only events recorded at or before this time (RFC 3339 with offset)",
-    )
-    parser.add_argument(
-        "--position", metavar="N", help="only events stored at positions ≤ N (not with --as-of)"
-    )
-
-
-CHECKPOINT_DIR_HELP = (
-    "where incremental fact tables are kept (default: <db>.projections/ for "
-    "SQLite, the user cache for PostgreSQL; env RND_LEDGER_PROJECTIONS_DIR)"
+from rnd_ledger.figure_arguments import (
+    add_checkpoint,
+    add_cut,
+    add_parameters,
+    compute_from,
+    proof,
 )
-NO_CHECKPOINT_HELP = "rebuild from the whole history; neither read nor write a checkpoint"
-
-
-def checkpoint_directory(text: str) -> str:
-    """A directory, or a path to make one at: a file there would make every
-    run skip the checkpoint without a word (it is only a cache)."""
-    if os.path.exists(text) and not os.path.isdir(text):
-        raise argparse.ArgumentTypeError(f"{text!r} is a file, not a directory")
-    return text
-
-
-def add_checkpoint(
-    parser: argparse.ArgumentParser,
-    dir_help: str = CHECKPOINT_DIR_HELP,
-    skip_help: str = NO_CHECKPOINT_HELP,
-) -> None:
-    parser.add_argument("--checkpoint-dir", metavar="DIR", type=checkpoint_directory, help=dir_help)
-    parser.add_argument("--no-checkpoint", action="store_true", help=skip_help)
+from rnd_ledger.output import format_cell, json_document, table
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -82,35 +34,15 @@ def register(commands: argparse._SubParsersAction) -> None:
         "denominator, position, chain_head; targets are in json and table, breakdowns in json and "
         "the report)",
     )
-    parser.add_argument(
-        "--parameters", metavar="FILE", help="policy parameters TOML (default: the shipped file)"
-    )
+    add_parameters(parser)
     add_checkpoint(parser)
     parser.set_defaults(handler=run)
-
-
-def run_compute(args: argparse.Namespace) -> dict[str, Any]:
-    # Imported here, not at the top: Polars costs every other command 0.25 s of start-up.
-    from projections import ProjectionError, compute
-
-    require_ledger(store_url(args.store))
-    try:
-        return compute(
-            store_url(args.store),
-            as_of=args.as_of,
-            position=position_of(args.position),
-            parameters_path=getattr(args, "parameters", None),
-            checkpoint_dir=args.checkpoint_dir,
-            use_checkpoint=not args.no_checkpoint,
-        )
-    except ProjectionError as error:
-        raise CommandError(str(error)) from None
 
 
 def run(args: argparse.Namespace) -> int:
     from projections import SPEC_KEYS
 
-    result = run_compute(args)
+    result = compute_from(args)
     if args.format == "json":
         spec = {key: result[key] for key in SPEC_KEYS}
         sys.stdout.buffer.write(json_document(spec))
@@ -138,11 +70,6 @@ def write_csv(rows: list[dict[str, Any]], as_of: dict[str, Any]) -> None:
                 as_of["chain_head"],
             ]
         )
-
-
-def proof(as_of: dict[str, Any]) -> str:
-    """The position:head a figure states, as `verify --expect` takes it."""
-    return format_seal(as_of["position"], as_of["chain_head"])
 
 
 def print_tables(result: dict[str, Any]) -> None:

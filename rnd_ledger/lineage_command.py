@@ -6,7 +6,13 @@ import sys
 from rnd_ledger.arguments import add_store
 from rnd_ledger.bootstrap import require_ledger
 from rnd_ledger.errors import CommandError
-from rnd_ledger.indicators_command import add_checkpoint, add_cut, position_of, proof
+from rnd_ledger.figure_arguments import (
+    add_checkpoint,
+    add_cut,
+    add_parameters,
+    position_of,
+    proof,
+)
 from rnd_ledger.output import format_cell, json_document, table
 from store.url import store_url
 
@@ -28,7 +34,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--format", choices=["json", "table"], default="table", help="default: table"
     )
-    parser.add_argument("--parameters", metavar="FILE", help="policy parameters TOML")
+    add_parameters(parser)
     add_checkpoint(parser)
     parser.set_defaults(handler=run)
 

@@ -4,12 +4,9 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 from rnd_ledger.arguments import add_store, refuse_store_as_output
-from rnd_ledger.bootstrap import require_ledger
-from rnd_ledger.errors import CommandError
-from rnd_ledger.indicators_command import add_checkpoint, position_of
+from rnd_ledger.figure_arguments import add_checkpoint, add_cut, add_parameters, compute_from
 from rnd_ledger.output import status, writing_to
 from store.url import store_url
 
@@ -34,47 +31,16 @@ def register(commands: argparse._SubParsersAction) -> None:
     report.add_argument(
         "--lang", choices=["ko", "en"], default="ko", help="report language (default ko)"
     )
-    when = report.add_mutually_exclusive_group()
-    when.add_argument(
-        "--as-of",
-        metavar="TIMESTAMP",
-        help="only events recorded at or before this time (RFC 3339 with offset)",
-    )
-    when.add_argument("--position", metavar="N", help="only events stored at positions <= N")
-    report.add_argument(
-        "--parameters", metavar="FILE", help="policy parameters TOML (default: the shipped one)"
-    )
+    add_cut(report)
+    add_parameters(report)
     add_checkpoint(report)  # as `indicators`: the same figures, from the same checkpoint
     report.set_defaults(handler=run)
-
-
-def compute_indicators(args: argparse.Namespace) -> dict[str, Any]:
-    """Call projections.compute, or say clearly that the projections are not installed."""
-    try:
-        from projections import ProjectionError, compute
-    except ImportError as error:
-        raise CommandError(
-            f"the report needs the projections package (projections.compute), "
-            f"which is not available: {error}"
-        ) from None
-    require_ledger(store_url(args.store))
-    try:
-        return compute(
-            store_url(args.store),
-            as_of=args.as_of,
-            position=position_of(args.position),
-            parameters_path=args.parameters,
-            checkpoint_dir=args.checkpoint_dir,
-            use_checkpoint=not args.no_checkpoint,
-        )
-    except ProjectionError as error:
-        raise CommandError(str(error)) from None
 
 
 def run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     refuse_store_as_output(args.out, store_url(args.store), "the report")
-    data = compute_indicators(args)
+    data = compute_from(args)
     computed = time.monotonic()
     from reports.render import render_report
 

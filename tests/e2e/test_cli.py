@@ -163,6 +163,8 @@ def test_export_then_ingest_gives_the_same_history(sample_file, tmp_path, sqlite
         ),
         (["lineage", "coverage.full_time"], "required: --year (see rnd-ledger lineage --help)"),
         (["report", "--as-of", "2026-01-01T00:00:00Z", "--position", "1"], "not allowed with"),
+        (["indicators", "--position", "3", "--as-of", "2026-01-01T00:00:00Z"], "not allowed with"),
+        (["lineage", "x", "--year", "1", "--position", "3", "--as-of", "1"], "not allowed with"),
         (["bogus"], "invalid choice: 'bogus'"),
         ([], "required: COMMAND (see rnd-ledger --help)"),
     ],

@@ -121,7 +121,6 @@ def test_lineage_lists_the_extension_a_later_termination_cuts(store_url, tmp_pat
         (["--parameters", "/nonexistent/p.toml"], "cannot read parameters file"),
         (["--position", "x"], "is not a whole number"),
         (["--position", "-1"], "must be 0 or more"),
-        (["--position", "3", "--as-of", "2026-01-01T00:00:00Z"], "not both"),
     ],
 )
 def test_bad_arguments_exit_2_with_one_line(cli, argv, message):

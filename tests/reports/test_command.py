@@ -78,16 +78,6 @@ def test_as_of_and_position_exclude_each_other(fake_projections, capsys):
     assert fake_projections == []
 
 
-def test_missing_projections_exit_2_with_a_clear_message(monkeypatch, tmp_path, capsys):
-    monkeypatch.setitem(sys.modules, "projections", None)
-    code = main(["report", "--out", str(tmp_path / "r.html")])
-    assert code == 2
-    error = capsys.readouterr().err
-    assert "the report needs the projections package" in error
-    assert "Traceback" not in error
-    assert not (tmp_path / "r.html").exists()
-
-
 def test_unwritable_output_is_exit_2(fake_projections, tmp_path, capsys):
     code = main(["report", "--out", str(tmp_path / "missing-dir" / "r.html")])
     assert code == 2
