@@ -44,6 +44,7 @@ def build_context(data: dict[str, Any], lang: str) -> dict[str, Any]:
         "lang": lang,
         "ui": m.section("ui"),
         "toc": [{"id": key, "title": m.text(f"section.{key}")} for key in SECTIONS],
+        "titles": {key: m.text(f"section.{key}") for key in SECTIONS},  # by section, not place
         "cover": cover(view, m),
         "scorecard": scorecard(view, figures, caveats),
         "scorecard_notes": scorecard_notes(view, m),

@@ -168,7 +168,7 @@ def test_missing_context_key_fails_loudly():
     from jinja2 import UndefinedError
 
     with pytest.raises(UndefinedError):
-        render_template("scorecard.html.j2", {"ui": {}, "toc": [], "scorecard": []})
+        render_template("scorecard.html.j2", {"ui": {}, "titles": {}, "scorecard": []})
 
 
 def test_coverage_overstated_by_missing_censuses_is_marked_on_the_scorecard(data):
