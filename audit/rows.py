@@ -23,7 +23,7 @@ from domain.ledger import Ledger
 from store.drivers import driver_errors
 from store.recorders import SQLiteLedgerRecorder
 from store.sqlite_tuned import CACHE_KIB
-from store.url import StoreError, environment_for, redact_password
+from store.url import StoreError, environment_for, is_postgres, redact_password
 
 PAGE = 2_000  # rows per fetch from SQLite: small pages stay in CPU cache (measured)
 POSTGRES_PAGE = 10_000  # rows per round trip of the server-side cursor
@@ -204,7 +204,7 @@ def open_rows(source: "str | Ledger") -> Rows:
     else:
         env = environment_for(source)
         shown = redact_password(source)
-    if env["PERSISTENCE_MODULE"] == "eventsourcing.postgres":
+    if is_postgres(env):
         from audit.postgres_rows import PostgresRows
 
         return PostgresRows(env, shown)

@@ -18,7 +18,7 @@ import polars as pl
 import pyarrow as pa
 
 from rnd_ledger.errors import first_line
-from store.url import StoreError, environment_for, redact_password
+from store.url import StoreError, environment_for, is_postgres, redact_password, sqlite_path
 
 CHUNK_ROWS = 200_000
 
@@ -68,7 +68,7 @@ LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 def identity(url: str) -> str:
     """What names a store whatever the spelling of its URL."""
     env = environment_for(url)
-    if env["PERSISTENCE_MODULE"] != "eventsourcing.postgres":
+    if not is_postgres(env):
         return redact_password(url)  # SQLite keeps its checkpoint beside the file
     host = env["POSTGRES_HOST"].lower()
     host = "localhost" if host in LOOPBACK else host
@@ -78,8 +78,7 @@ def identity(url: str) -> str:
 
 def open_store(url: str) -> Store:
     env = environment_for(url)
-    if env["PERSISTENCE_MODULE"] != "eventsourcing.postgres":
-        path = env["SQLITE_DBNAME"]
+    if (path := sqlite_path(env)) is not None:
         if not Path(path).is_file():
             raise StoreError(f"store {path!r} does not exist: ingest events into it first")
         return Store(url, "sqlite", path, "stored_events", "rowid")

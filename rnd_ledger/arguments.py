@@ -7,7 +7,7 @@ import re
 from contract.pii import contains_pii
 from contract.types import ID_PATTERN
 from rnd_ledger.errors import CommandError
-from store.url import environment_for
+from store.url import environment_for, sqlite_path
 
 STORE_FILES = ("", "-wal", "-shm", "-journal", ".ingest-lock")  # a SQLite store's own
 
@@ -61,7 +61,7 @@ def add_policy(parser: argparse.ArgumentParser) -> None:
 def refuse_store_as_output(out: str, url: str, what: str) -> None:
     """`--out` naming the SQLite store (or a link to it, or its WAL) would be
     opened for writing, which empties the ledger before anything is read."""
-    database = environment_for(url).get("SQLITE_DBNAME")
+    database = sqlite_path(environment_for(url))
     if out == "-" or not database:
         return
     target = os.path.realpath(out)

@@ -13,7 +13,7 @@ from rnd_ledger.bootstrap import open_existing_ledger
 from rnd_ledger.errors import CommandError
 from rnd_ledger.figure_arguments import add_checkpoint
 from rnd_ledger.output import status
-from store.url import environment_for, store_url
+from store.url import environment_for, is_postgres, sqlite_path, store_url
 
 PROGRESS_EVERY_SECONDS = 2.0
 
@@ -90,9 +90,9 @@ def run_verify(args: argparse.Namespace) -> int:
     except ValueError as error:
         raise CommandError(f"verify --expect: {error}") from None
     url = store_url(args.store)
-    sqlite_path = environment_for(url).get("SQLITE_DBNAME")
-    if sqlite_path and not Path(sqlite_path).is_file():
-        raise CommandError(f"verify: no ledger at {sqlite_path}: nothing to verify")
+    database = sqlite_path(environment_for(url))
+    if database and not Path(database).is_file():
+        raise CommandError(f"verify: no ledger at {database}: nothing to verify")
     open_existing_ledger(url).close()  # checks the URL and the store, as others do
     rows = open_rows(url)
     try:
@@ -122,7 +122,7 @@ def check_checkpoint_files(url: str, directory: str | None) -> int:
                 f"verify: no usable checkpoint in {checked.directory}, so nothing to check "
                 "there: indicators and report rebuild from the history"
             )
-        elif "SQLITE_DBNAME" not in environment_for(url):  # PostgreSQL: a per-user cache
+        elif is_postgres(environment_for(url)):  # a per-user cache
             whose = "as $" + DIR_ENV + " says" if os.environ.get(DIR_ENV) else "this user's cache"
             print(
                 f"verify: no checkpoint of this store in {checked.directory} ({whose}); for "

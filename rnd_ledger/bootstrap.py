@@ -12,7 +12,7 @@ from audit.rows import POSTGRES_TABLE
 from domain.ledger import Ledger
 from rnd_ledger.errors import first_line
 from store.drivers import connect_postgres, driver_errors
-from store.url import StoreError, environment_for, redact_password
+from store.url import StoreError, environment_for, is_postgres, redact_password, sqlite_path
 
 OPEN_ATTEMPTS = 4
 # What PostgreSQL says to the losers of a race to set up the same schema or tables.
@@ -28,7 +28,7 @@ def open_ledger(url: str, create: bool = True) -> Ledger:
         env["CREATE_TABLE"] = "no"
     for attempt in range(1, OPEN_ATTEMPTS + 1):
         try:
-            if env["PERSISTENCE_MODULE"] == "eventsourcing.postgres":
+            if is_postgres(env):
                 if create:
                     ensure_schema(env)
             else:
@@ -74,8 +74,7 @@ def require_ledger(url: str) -> None:
     that only reads, not a new, empty store that makes it report nothing."""
     env = environment_for(url)
     shown = redact_password(url)
-    if env["PERSISTENCE_MODULE"] != "eventsourcing.postgres":
-        path = env["SQLITE_DBNAME"]
+    if (path := sqlite_path(env)) is not None:
         if not Path(path).is_file():
             raise StoreError(
                 f"store {path!r} does not exist: check --store, or ingest events first"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from rnd_ledger.errors import first_line
 from store.drivers import connect_postgres, driver_errors
-from store.url import StoreError
+from store.url import StoreError, is_postgres
 
 LOCK_NAMESPACE = 0x726E64  # "rnd": the first key of the two-key advisory lock
 
@@ -28,7 +28,7 @@ def input_lock(env: Mapping[str, str], name: str, waiting: Callable[[str], None]
     """Hold the lock for input `name` of the store `env` names; `waiting` is
     called once if another run holds it (then this one blocks until it ends),
     with what that run holds: "file" (this input) or "store" (SQLite's one)."""
-    if env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
+    if is_postgres(env):
         with postgres_lock(env, name, waiting):
             yield
     else:

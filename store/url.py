@@ -2,6 +2,7 @@
 
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -33,6 +34,19 @@ URL_OPTIONS = {"schema"}  # other connection settings: libpq's PG* environment v
 
 class StoreError(Exception):
     """The store URL is wrong or the store cannot be reached; says what to fix."""
+
+
+POSTGRES_MODULE = "eventsourcing.postgres"  # the library's persistence module for PostgreSQL
+
+
+def is_postgres(env: Mapping[str, str]) -> bool:
+    """Whether an environment (`environment_for`, or a ledger's) names a PostgreSQL store."""
+    return env.get("PERSISTENCE_MODULE") == POSTGRES_MODULE
+
+
+def sqlite_path(env: Mapping[str, str]) -> str | None:
+    """The database file of a SQLite store's environment; None for PostgreSQL."""
+    return None if is_postgres(env) else env["SQLITE_DBNAME"]
 
 
 def store_url(given: str | None) -> str:
@@ -108,7 +122,7 @@ def environment_for(url: str) -> dict[str, str]:
                 "nor pg_… (PostgreSQL's own)"
             )
         return {
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "PERSISTENCE_MODULE": POSTGRES_MODULE,
             "POSTGRES_DBNAME": unquote(database),
             "POSTGRES_HOST": parts.hostname,
             "POSTGRES_PORT": str(port),
