@@ -35,7 +35,8 @@ RETRY_FIRST_SECONDS = 0.5
 RETRY_MAX_SECONDS = 10.0
 FLUSH_TIMEOUT_SECONDS = 15.0
 TOO_LARGE = (MessageSizeTooLargeError, RecordListTooLargeError)
-Letter = tuple[bytes | None, bytes | None, list]
+Header = tuple[str, bytes]
+Letter = tuple[bytes | None, bytes | None, list[Header]]
 CLOSE_TIMEOUT_SECONDS = 5.0
 
 
@@ -61,7 +62,7 @@ def dead_letter(record: Any, outcome: Outcome) -> Letter:
     return record.key, record.value, own + headers  # a tombstone (None) stays one
 
 
-def without_text(headers: list, why: str, value: bytes = b"true") -> Letter:
+def without_text(headers: list[Header], why: str, value: bytes = b"true") -> Letter:
     """A dead letter of only our headers: no value, key or headers of the sender's."""
     ours = [(k, v) for k, v in headers if k.startswith(PREFIX)]
     return None, b"", [*ours, (PREFIX + why, value)]

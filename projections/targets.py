@@ -35,9 +35,11 @@ def status_of(
     latest: float | None,
     predicted: float | None,
     points: int,
-    rows,
-    params,
+    rows: list[dict[str, Any]],
+    at_risk_tolerance: float,
 ) -> str:
+    """indicators.md's status: the forecast against the target, except for
+    targets from a year on (every year meets it) and zero targets (none at all)."""
     if target.from_year is not None:
         values = [
             value_of(r)
@@ -58,7 +60,7 @@ def status_of(
     shortfall = round(target.value - round(predicted, 12), 12)
     if shortfall <= 0:
         return "on_track"
-    if shortfall < round(params.at_risk_tolerance * abs(target.value), 12):
+    if shortfall < round(at_risk_tolerance * abs(target.value), 12):
         return "at_risk"
     return "off_track"
 
@@ -69,7 +71,9 @@ def is_data(row: dict[str, Any]) -> bool:
     return row["events"] > 0 and value_of(row) is not None
 
 
-def evaluate(indicator: str, target: Target, rows: list[dict[str, Any]], params: Parameters):
+def evaluate(
+    indicator: str, target: Target, rows: list[dict[str, Any]], params: Parameters
+) -> dict[str, Any]:
     """`rows`: the indicator's rows (year, value_i/value_f, ratio, events), by year."""
     data = [r for r in rows if is_data(r) and r["year"] <= target.target_year]
     latest_row = data[-1] if data else None
@@ -92,7 +96,9 @@ def evaluate(indicator: str, target: Target, rows: list[dict[str, Any]], params:
         "latest_value": latest,
         "gap": tidy(target.value - latest) if latest is not None else None,
         "forecast": tidy(predicted),
-        "status": status_of(indicator, target, latest, predicted, len(points), rows, params),
+        "status": status_of(
+            indicator, target, latest, predicted, len(points), rows, params.at_risk_tolerance
+        ),
     }
 
 

@@ -189,7 +189,9 @@ def forecast_swatch() -> Markup:
     )
 
 
-def scale_top(values: Sequence[float | None], targets: Sequence[Target], extra=()) -> float:
+def scale_top(
+    values: Sequence[float | None], targets: Sequence[Target], extra: Sequence[float] = ()
+) -> float:
     numbers = [v for v in values if v is not None] + [t.value for t in targets] + list(extra)
     highest = max(numbers, default=0)
     return highest * 1.05 if highest > 0 else 0

@@ -85,7 +85,8 @@ class Figures:
             return []
         return [charts.Target(self.m.text("ui.target_line"), target["target"] * factor)]
 
-    def forecast_of(self, indicator_id: str, factor: float) -> tuple | None:
+    def forecast_of(self, indicator_id: str, factor: float) -> tuple[int, float, int, float] | None:
+        """(from year, from value, to year, forecast) of the dashed forecast line."""
         target = self.view.targets.get(indicator_id)
         if not target or target.get("forecast") is None or target.get("latest_value") is None:
             return None

@@ -16,7 +16,10 @@ from reports.figures import Figures
 GRADES: tuple[str, ...] = get_args(Grade)
 COVERAGE = ("coverage.all_faculty", "coverage.full_time", "coverage.early_career")
 
-BASIC_FIGURES: list[tuple[str, tuple[str, ...], str, bool]] = [
+# A figure: its key, the indicators it draws, the axis' unit, bars (not lines).
+FigureSpec = tuple[str, tuple[str, ...], str, bool]
+
+BASIC_FIGURES: list[FigureSpec] = [
     # (chart key, indicator ids, axis unit key, bars?)
     ("coverage", COVERAGE, "axis_percent", False),
     ("basic_share", ("budget.basic_research_share",), "axis_percent", False),
@@ -35,7 +38,7 @@ BASIC_FIGURES: list[tuple[str, tuple[str, ...], str, bool]] = [
     ),
     ("selection_days", ("evaluation.selection_days_mean",), "axis_days", False),
 ]
-INSTITUTE_FIGURES: list[tuple[str, tuple[str, ...], str, bool]] = [
+INSTITUTE_FIGURES: list[FigureSpec] = [
     ("salary", ("institutes.personnel_cost_coverage",), "axis_percent", False),
     (
         "pbs",
@@ -55,7 +58,7 @@ INSTITUTE_FIGURES: list[tuple[str, tuple[str, ...], str, bool]] = [
 ]
 
 
-def indicator_figures(figures: Figures, specs: list) -> list[dict[str, Any]]:
+def indicator_figures(figures: Figures, specs: list[FigureSpec]) -> list[dict[str, Any]]:
     found = []
     for key, ids, axis, bars in specs:
         present = tuple(i for i in ids if figures.view.has(i))
