@@ -12,6 +12,11 @@ from kafka import TopicPartition
 from consumers.intake import Message, Outcome
 from contract.screen import Screened
 
+# Records as polled, by topic-partition (kafka-python's ConsumerRecords).
+Held = Mapping[TopicPartition, Sequence[Any]]
+# The next offset the ledger has recorded, by topic-partition.
+Floor = Mapping[TopicPartition, int]
+
 
 def tracking_name(topic: str, partition: int) -> str:
     return f"kafka:{topic}:{partition}"
@@ -30,7 +35,7 @@ class Batch:
     @classmethod
     def of(
         cls,
-        held: Mapping[TopicPartition, Sequence[Any]],
+        held: Held,
         owners: Mapping[str, str],
         floor: Mapping[TopicPartition, int],
         screened: Sequence[Screened],
@@ -60,7 +65,7 @@ class Batch:
         return batch
 
 
-def skipped(held: Mapping[TopicPartition, Sequence[Any]], floor: Mapping) -> list[str]:
+def skipped(held: Held, floor: Floor) -> list[str]:
     """Log lines for records below the ledger's positions (`Batch.of` leaves them out)."""
     lines = []
     for tp, records in held.items():
@@ -74,7 +79,7 @@ def skipped(held: Mapping[TopicPartition, Sequence[Any]], floor: Mapping) -> lis
     return lines
 
 
-def raws(held: Mapping[TopicPartition, Sequence[Any]]) -> list[bytes]:
+def raws(held: Held) -> list[bytes]:
     return [r.value or b"" for records in held.values() for r in records]
 
 
@@ -82,7 +87,7 @@ def raws(held: Mapping[TopicPartition, Sequence[Any]]) -> list[bytes]:
 class Pending:
     """A collected batch waiting for the one before it to be written."""
 
-    held: Mapping[TopicPartition, Sequence[Any]]
+    held: Held
     screening: "Future[bytes] | None"
     generation: int
 
@@ -92,7 +97,7 @@ class InFlight:
     """A decided batch being written (`WriteAhead`), with what it takes to
     account for it, or to apply it again if it lost a race."""
 
-    held: Mapping[TopicPartition, Sequence[Any]]
+    held: Held
     screened: Sequence[Screened]
     batch: Batch
     floor: Mapping[TopicPartition, int]

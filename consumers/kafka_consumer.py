@@ -21,19 +21,28 @@ log line about a record names topic, partition and offset.
 import gc
 import math
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from eventsourcing.persistence import PersistenceError
-from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaError
 
 from consumers.conflicts import Attempts, worth_a_line
 from consumers.dead_letters import DeadLetters, Interrupted
 from consumers.intake import Intake, Outcome, Summary
-from consumers.kafka_batch import Batch, InFlight, Pending, raws, skipped, tracking_name
+from consumers.kafka_batch import (
+    Batch,
+    Floor,
+    Held,
+    InFlight,
+    Pending,
+    raws,
+    skipped,
+    tracking_name,
+)
 from consumers.kafka_common import BrokerTrouble, ConsumeSettings, connect, idle_line
-from consumers.kafka_offsets import GroupOffsets
+from consumers.kafka_offsets import GroupOffsets, Rebalances
 from consumers.kafka_progress import Progress
 from consumers.pipeline import WriteAhead
 from consumers.screening import AheadScreener
@@ -41,19 +50,6 @@ from domain.ledger import ConcurrentWrite
 
 POLL_MS = 200
 JOIN_GRACE_SECONDS = 30.0  # --until-idle: how long to wait for a first assignment
-
-
-class LedgerPositions(ConsumerRebalanceListener):
-    """Seeks assigned partitions to the ledger's positions (runs inside poll)."""
-
-    def __init__(self, ingest: "KafkaIngest") -> None:
-        self.ingest = ingest
-
-    def on_partitions_revoked(self, revoked: Sequence[TopicPartition]) -> None:
-        self.ingest.revoked(revoked)
-
-    def on_partitions_assigned(self, assigned: Sequence[TopicPartition]) -> None:
-        self.ingest.assigned(assigned)
 
 
 class KafkaIngest:
@@ -110,7 +106,9 @@ class KafkaIngest:
 
     def run(self) -> Summary:
         """Collect batch N+1 (its screening starts in the worker), then apply batch N."""
-        self.consumer.subscribe(list(self.settings.topics), listener=LedgerPositions(self))
+        self.consumer.subscribe(
+            list(self.settings.topics), listener=Rebalances(self.assigned, self.revoked)
+        )
         self.screener.warm_up()  # while the group forms
         pending: Pending | None = None
         try:
@@ -255,23 +253,20 @@ class KafkaIngest:
 
     def apply(
         self,
-        held: Mapping[TopicPartition, Sequence[Any]],
+        held: Held,
         screened: Sequence[Any] | None = None,
         forwarded: set[tuple[str, int, int]] | None = None,
     ) -> None:
         """Decide, dead-letter and commit one batch. Records the ledger already has
         (another consumer of the group got there first in a rebalance) are skipped;
         a batch that loses a race with another writer is decided again."""
-        owners = self.settings.topic_owners
         if screened is None:
             screened = self.screener.result(None, raws(held))
         forwarded = set() if forwarded is None else forwarded
         attempts, conflict = Attempts(lambda: self.stopping, math.inf), None
         for attempt in attempts:
             floor = self.recorded(held)
-            for text in skipped(held, floor):
-                self.log(text)
-            batch = Batch.of(held, owners, floor, screened)
+            batch = self.unrecorded(held, floor, screened)
             if not batch.messages:
                 outcomes: list[Outcome] = []
                 break
@@ -293,9 +288,7 @@ class KafkaIngest:
             raise Interrupted(f"it kept losing races with another writer: {conflict}")
         self.account(batch, floor, outcomes)
 
-    def apply_ahead(
-        self, held: Mapping[TopicPartition, Sequence[Any]], screened: Sequence[Any]
-    ) -> None:
+    def apply_ahead(self, held: Held, screened: Sequence[Any]) -> None:
         """`apply`, pipelined as `ingest` is (consumers/pipeline.py): this batch is
         decided while the one before is written in the writer thread, then its own
         write starts and this returns. Dead letters go out once the batch before
@@ -305,9 +298,7 @@ class KafkaIngest:
             for tp, offset in in_flight.batch.next_offsets.items():
                 if tp in floor:
                     floor[tp] = max(floor[tp], offset)
-        for text in skipped(held, floor):
-            self.log(text)
-        batch = Batch.of(held, self.settings.topic_owners, floor, screened)
+        batch = self.unrecorded(held, floor, screened)
         unit = self.ahead.begin()
         outcomes = self.intake.decide_all(unit, batch.messages, batch.screened)
         if not self.settle():  # the batch before was applied again: so is this one
@@ -325,6 +316,13 @@ class KafkaIngest:
         self.ahead.start(
             unit, batch.trackings, InFlight(held, screened, batch, floor, outcomes, forwarded)
         )
+
+    def unrecorded(self, held: Held, floor: Floor, screened: Sequence[Any]) -> Batch:
+        """The batch of the held records past `floor` (what the ledger has);
+        those before it are logged as skipped."""
+        for text in skipped(held, floor):
+            self.log(text)
+        return Batch.of(held, self.settings.topic_owners, floor, screened)
 
     def settle(self) -> bool:
         """Wait for the write in flight and account for it. False if it lost a
@@ -348,7 +346,7 @@ class KafkaIngest:
             self.incomplete = True
             self.log(f"the last batch was not committed ({type(error).__name__})")
 
-    def account(self, batch: Batch, floor: Mapping[TopicPartition, int], outcomes: list) -> None:
+    def account(self, batch: Batch, floor: Floor, outcomes: list[Outcome]) -> None:
         """After a batch's commit: counts, positions, offsets, seals, garbage."""
         self.summary.add(outcomes)
         self.progress.count(outcomes)
@@ -380,7 +378,7 @@ class KafkaIngest:
             self.dead_letters.send([r for r, _ in pairs], [o for _, o in pairs])
             done.update((r.topic, r.partition, r.offset) for r, _ in pairs)
 
-    def recorded(self, held: Mapping[TopicPartition, Any]) -> dict[TopicPartition, int]:
+    def recorded(self, held: Held) -> dict[TopicPartition, int]:
         return {tp: self.intake.ledger.resume_point(tracking_name(*tp)) for tp in held}
 
     def maybe_seal(self, final: bool = False) -> None:

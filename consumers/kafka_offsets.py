@@ -1,19 +1,39 @@
-"""What `consume` tells its consumer group about offsets, and the lag it reports.
+"""What `consume` tells its consumer group about offsets, the lag it reports,
+and how it hears of the group's rebalances.
 
 The ledger holds the true positions; offsets committed to the group are for
 monitoring tools only, so failing to commit them is logged and harmless.
 """
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from kafka import KafkaConsumer, TopicPartition
+from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
 COMMIT_TIMEOUT_MS = 5_000
 SAY_FAILURES_EVERY_SECONDS = 10.0  # as kafka-python's own warnings are condensed
+
+
+Partitions = Sequence[TopicPartition]
+
+
+class Rebalances(ConsumerRebalanceListener):
+    """Hands the group's rebalances (which kafka-python runs inside poll) to the
+    consume loop, which seeks assigned partitions to the ledger's positions."""
+
+    def __init__(
+        self, assigned: Callable[[Partitions], None], revoked: Callable[[Partitions], None]
+    ) -> None:
+        self.assigned, self.revoked = assigned, revoked
+
+    def on_partitions_revoked(self, revoked: Partitions) -> None:
+        self.revoked(revoked)
+
+    def on_partitions_assigned(self, assigned: Partitions) -> None:
+        self.assigned(assigned)
 
 
 class GroupOffsets:
