@@ -19,8 +19,7 @@ from audit.rows import (
     reading,
     sql_list,
 )
-from rnd_ledger.errors import first_line
-from store.drivers import connect_postgres
+from store.drivers import connect_postgres, first_line
 from store.postgres_recorder import index_table_for
 from store.url import StoreError
 

@@ -15,6 +15,8 @@ import random
 import time
 from collections.abc import Callable, Iterator
 
+from store.drivers import first_line
+
 RETRY_SECONDS = 60.0
 WHILE_STOPPING_SECONDS = 5.0
 FIRST_PAUSE_SECONDS = 0.005
@@ -25,7 +27,7 @@ class WriterContention(Exception):
     """A batch lost every race with other writers until it was given up."""
 
     def __init__(self, seconds: float, last: BaseException | None) -> None:
-        why = str(last).splitlines()[0] if last is not None and str(last) else "a conflict"
+        why = first_line(last) if last is not None else "a conflict"
         super().__init__(
             f"a batch could not be written for {seconds:.0f} s: each time, another writer had "
             f"recorded facts about the same subjects first (last: {why}); committed batches "

@@ -7,6 +7,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from store.drivers import first_line
+
 CONNECT_TIMEOUT_SECONDS = 12.0
 T = TypeVar("T")
 
@@ -205,7 +207,7 @@ class BrokerTrouble:
         now = time.monotonic()
         if now - self.logged >= LOG_TROUBLE_SECONDS:
             self.logged = now
-            reason = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
+            reason = first_line(error)[:200]
             self.log(f"broker: {reason}; retrying (nothing is lost: the ledger keeps positions)")
         deadline = now + self.backoff
         while time.monotonic() < deadline and not self.stopping():

@@ -18,7 +18,7 @@ from projections.source import (
     record_times,
     records,
 )
-from rnd_ledger.errors import first_line
+from store.drivers import first_line
 
 
 @dataclass(frozen=True)

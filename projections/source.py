@@ -17,7 +17,7 @@ from urllib.parse import quote
 import polars as pl
 import pyarrow as pa
 
-from rnd_ledger.errors import first_line
+from store.drivers import first_line
 from store.url import StoreError, environment_for, is_postgres, redact_password, sqlite_path
 
 CHUNK_ROWS = 200_000

@@ -10,8 +10,7 @@ from eventsourcing.persistence import PersistenceError
 
 from audit.rows import POSTGRES_TABLE
 from domain.ledger import Ledger
-from rnd_ledger.errors import first_line
-from store.drivers import connect_postgres, driver_errors
+from store.drivers import connect_postgres, driver_errors, first_line
 from store.url import StoreError, environment_for, is_postgres, redact_password, sqlite_path
 
 OPEN_ATTEMPTS = 4

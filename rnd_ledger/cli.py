@@ -29,8 +29,9 @@ from rnd_ledger import (
     lineage_command,
     report_command,
 )
-from rnd_ledger.errors import CommandError, first_line
+from rnd_ledger.errors import CommandError
 from rnd_ledger.process_exit import exit_process, forget_left
+from store.drivers import first_line
 from store.url import StoreError
 
 # In the order --help lists them: taking facts in, computing, auditing, tools.

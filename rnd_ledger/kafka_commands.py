@@ -34,9 +34,10 @@ from rnd_ledger.arguments import (
     positive_seconds,
 )
 from rnd_ledger.bootstrap import open_ledger
-from rnd_ledger.errors import CommandError, first_line
+from rnd_ledger.errors import CommandError
 from rnd_ledger.ingest_command import print_summary, tune_garbage_collector
 from rnd_ledger.output import status, table
+from store.drivers import first_line
 from store.url import redact_password, store_url
 
 if TYPE_CHECKING:  # imported by `consume` itself: other commands never load kafka-python

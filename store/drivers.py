@@ -6,6 +6,13 @@ import sys
 from typing import Any
 
 
+def first_line(error: BaseException) -> str:
+    """An error's first line for a one-line message (its class name if it has none):
+    drivers' errors carry detail and hints on the lines after it."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
 def driver_errors() -> tuple[type[Exception], ...]:
     """sqlite3's and psycopg's error classes, for an `except` clause. psycopg's
     only once something has imported it: a run that never loaded psycopg

@@ -16,8 +16,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from rnd_ledger.errors import first_line
-from store.drivers import connect_postgres, driver_errors
+from store.drivers import connect_postgres, driver_errors, first_line
 from store.url import StoreError, is_postgres
 
 LOCK_NAMESPACE = 0x726E64  # "rnd": the first key of the two-key advisory lock
