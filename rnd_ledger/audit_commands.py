@@ -2,7 +2,6 @@
 
 import argparse
 import os
-import time
 from pathlib import Path
 
 from audit.rows import open_rows
@@ -12,10 +11,8 @@ from rnd_ledger.arguments import add_store
 from rnd_ledger.bootstrap import open_existing_ledger
 from rnd_ledger.errors import CommandError
 from rnd_ledger.figure_arguments import add_checkpoint
-from rnd_ledger.output import status
+from rnd_ledger.output import Pace, status
 from store.url import environment_for, is_postgres, sqlite_path, store_url
-
-PROGRESS_EVERY_SECONDS = 2.0
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -173,16 +170,12 @@ def counted(number: int, noun: str) -> str:
 
 def progress_printer(command: str = "verify") -> Progress:
     """A stderr progress line every couple of seconds on long runs."""
-    every = PROGRESS_EVERY_SECONDS
-    started = last = time.monotonic()
+    pace = Pace()
 
     def report(position: int, total: int) -> None:
-        nonlocal last
-        now = time.monotonic()
-        if now - last >= every:
-            last = now
+        if pace.due():
             share = 100 * position / total if total else 100.0
-            rate = position / max(now - started, 1e-9)
+            rate = pace.rate(position)
             status(f"{command}: position {position:,} of {total:,} ({share:.0f}%), {rate:,.0f}/s")
 
     return report

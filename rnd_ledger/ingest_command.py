@@ -29,11 +29,10 @@ from rnd_ledger.arguments import (
 )
 from rnd_ledger.bootstrap import open_ledger
 from rnd_ledger.errors import CommandError
-from rnd_ledger.output import status, table
+from rnd_ledger.output import Pace, status, table
 from rnd_ledger.process_exit import leave_to_the_os
 from store.url import redact_password, store_url
 
-PROGRESS_EVERY_SECONDS = 2.0
 # What the waiting run is told, by what the running one holds (store.input_locks).
 WAITING = {
     "file": "another ingest of this file into this store is running; "
@@ -47,14 +46,12 @@ class ProgressLine:
     """Reports lines done and the rate every couple of seconds on long files."""
 
     def __init__(self) -> None:
-        self.started = self.last = time.monotonic()
+        self.pace = Pace()
 
     def __call__(self, progress: Progress) -> None:
-        now = time.monotonic()
-        if now - self.last < PROGRESS_EVERY_SECONDS:
+        if not self.pace.due():
             return
-        self.last = now
-        rate = progress.lines / max(now - self.started, 1e-9)
+        rate = self.pace.rate(progress.lines)
         share = ""
         if progress.bytes_total:
             share = f" ({100 * progress.bytes_read / progress.bytes_total:.0f}%)"

@@ -4,6 +4,7 @@ import json
 import os
 import shutil
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,6 +13,26 @@ from typing import IO, Any, TextIO
 import orjson
 
 from rnd_ledger.errors import CommandError
+
+PROGRESS_EVERY_SECONDS = 2.0
+
+
+class Pace:
+    """When a long run's next progress line is due (every couple of seconds),
+    and its rate since it started."""
+
+    def __init__(self) -> None:
+        self.started = self.last = time.monotonic()
+
+    def due(self) -> bool:
+        now = time.monotonic()
+        if now - self.last < PROGRESS_EVERY_SECONDS:
+            return False
+        self.last = now
+        return True
+
+    def rate(self, done: int) -> float:
+        return done / max(self.last - self.started, 1e-9)
 
 
 def json_document(value: Any) -> bytes:

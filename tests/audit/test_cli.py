@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from rnd_ledger import audit_commands
+from rnd_ledger import output
 from rnd_ledger.cli import main
 from tests.audit.helpers import execute, fetch_state
 from tests.builders import event, jsonl
@@ -99,7 +99,7 @@ def test_verify_of_a_missing_sqlite_file_exits_2_and_creates_nothing(tmp_path, c
 
 def test_verify_reports_progress_on_stderr(ingested, capsys, monkeypatch):
     store_url, _ = ingested
-    monkeypatch.setattr(audit_commands, "PROGRESS_EVERY_SECONDS", 0.0)
+    monkeypatch.setattr(output, "PROGRESS_EVERY_SECONDS", 0.0)
     assert main(["verify", "--store", store_url]) == 0
     assert "verify: position 4 of 4 (100%)" in capsys.readouterr().err
 

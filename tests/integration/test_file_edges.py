@@ -195,3 +195,17 @@ def test_gzip_data_not_read_as_gzip_is_refused_whole(tmp_path, ledger, intake, n
     with pytest.raises(InputError, match=f"{name} is gzip-compressed data.*{advice}"):
         ingest_file(intake, str(path), Summary())
     assert list(accepted_facts(ledger)) == []
+
+
+def test_a_long_ingest_reports_its_progress_on_stderr(tmp_path, sqlite_url, capsys, monkeypatch):
+    from rnd_ledger import output
+    from rnd_ledger.cli import main
+
+    monkeypatch.setattr(output, "PROGRESS_EVERY_SECONDS", 0.0)  # every batch, not every 2 s
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(jsonl(sample(10)))
+    assert main(["ingest", str(path), "--store", sqlite_url, "--batch-size", "5"]) == 0
+    lines = [line for line in capsys.readouterr().err.splitlines() if "lines/s" in line]
+    assert lines[0].startswith("  in.jsonl: line 5 (") and lines[-1].startswith(
+        "  in.jsonl: line 20 (100%)"
+    )
