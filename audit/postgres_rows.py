@@ -13,7 +13,6 @@ from psycopg import sql
 from audit.rows import (
     FIELDS,
     POSTGRES_PAGE,
-    POSTGRES_TABLE,
     Page,
     UnreadableFacts,
     reading,
@@ -21,6 +20,7 @@ from audit.rows import (
 )
 from store.drivers import connect_postgres, first_line
 from store.postgres_recorder import index_table_for
+from store.tables import POSTGRES_TABLE
 from store.url import StoreError
 
 NUL_FREE = "replace(convert_from(e.state, 'UTF8'), '\\u0000', '\\ufffd')"

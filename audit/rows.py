@@ -21,15 +21,12 @@ from eventsourcing.persistence import OperationalError
 
 from domain.ledger import Ledger
 from store.drivers import driver_errors
-from store.recorders import SQLiteLedgerRecorder
 from store.sqlite_tuned import CACHE_KIB
+from store.tables import SQLITE_INDEX_TABLE, SQLITE_TABLE
 from store.url import StoreError, environment_for, is_postgres, redact_password
 
 PAGE = 2_000  # rows per fetch from SQLite: small pages stay in CPU cache (measured)
 POSTGRES_PAGE = 10_000  # rows per round trip of the server-side cursor
-SQLITE_TABLE = "stored_events"
-SQLITE_INDEX_TABLE = SQLiteLedgerRecorder.index_table
-POSTGRES_TABLE = f"{Ledger.name.lower()}_events"
 
 Page = list[tuple[Any, ...]]
 T = TypeVar("T")

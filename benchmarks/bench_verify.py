@@ -28,12 +28,13 @@ import psycopg
 
 from audit.chain import GENESIS, Topics, extend, head_at
 from audit.index_check import check_index
-from audit.rows import POSTGRES_TABLE, SQLITE_INDEX_TABLE, open_rows
+from audit.rows import open_rows
 from audit.seal import SEAL_TOPIC, record_seal
 from audit.verify import verify
 from domain.history import fact_topics
 from rnd_ledger.bootstrap import open_ledger
 from store.postgres_recorder import index_table_for
+from store.tables import POSTGRES_TABLE, SQLITE_INDEX_TABLE
 
 GOAL_SECONDS_PER_MILLION = 10.0
 SEAL_EVERY = 100_000

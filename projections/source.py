@@ -18,6 +18,7 @@ import polars as pl
 import pyarrow as pa
 
 from store.drivers import first_line
+from store.tables import POSTGRES_TABLE, SQLITE_TABLE
 from store.url import StoreError, environment_for, is_postgres, redact_password, sqlite_path
 
 CHUNK_ROWS = 200_000
@@ -81,9 +82,10 @@ def open_store(url: str) -> Store:
     if (path := sqlite_path(env)) is not None:
         if not Path(path).is_file():
             raise StoreError(f"store {path!r} does not exist: ingest events into it first")
-        return Store(url, "sqlite", path, "stored_events", "rowid")
+        return Store(url, "sqlite", path, SQLITE_TABLE, "rowid")
     schema = env["POSTGRES_SCHEMA"].replace('"', '""')
-    return Store(url, "postgresql", libpq_uri(env), f'"{schema}".ledger_events', "notification_id")
+    table = f'"{schema}".{POSTGRES_TABLE}'
+    return Store(url, "postgresql", libpq_uri(env), table, "notification_id")
 
 
 def libpq_uri(env: dict[str, str]) -> str:

@@ -6,11 +6,11 @@ from typing import Any
 import orjson
 import psycopg
 
-from audit.rows import POSTGRES_TABLE
 from audit.seal import record_seal
 from consumers.intake import Intake
 from domain.ledger import Ledger
 from store.postgres_recorder import index_table_for
+from store.tables import POSTGRES_TABLE
 from tests.builders import event
 from tests.integration.helpers import send
 

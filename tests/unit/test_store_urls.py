@@ -126,3 +126,10 @@ def test_a_wrong_url_from_the_environment_says_where_it_came_from(monkeypatch):
     with pytest.raises(StoreError, match=r"^\$RND_LEDGER_STORE: unknown store URL scheme 'mysql'"):
         store_url(None)
     assert store_url("sqlite:///given.db") == "sqlite:///given.db"
+
+
+def test_the_postgres_table_is_named_as_the_library_names_it_for_the_ledger():
+    from domain.ledger import Ledger
+    from store.tables import POSTGRES_TABLE
+
+    assert POSTGRES_TABLE == f"{Ledger.name.lower()}_events"
