@@ -45,7 +45,7 @@ if TYPE_CHECKING:  # imported by `consume` itself: other commands never load kaf
 
 TOPIC_NAME = re.compile(r"[A-Za-z0-9._-]{1,249}")
 SEAL_EVERY = 10_000
-DEFAULT_BATCH = 10_000
+DEFAULT_BATCH = ConsumeSettings.batch_size  # the defaults are the settings'
 
 
 class SealHook:
@@ -115,9 +115,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     consume.add_argument(
         "--log-every",
         type=positive_seconds,
-        default=10.0,
+        default=ConsumeSettings.log_every,
         metavar="SECONDS",
-        help="progress line interval on stderr (default 10)",
+        help=f"progress line interval on stderr (default {ConsumeSettings.log_every:g})",
     )
     consume.set_defaults(handler=run_consume, on_interrupt=BATCHES_KEPT)
 
