@@ -12,7 +12,7 @@ from audit.index_check import check_index
 from audit.rows import Rows
 from audit.seal import SEAL_TOPIC, SealRecord, UnreadableSeal, decode_seal
 
-Progress = Callable[[int, int], None]  # (position reached, last position)
+OnPosition = Callable[[int, int], None]  # (position reached, last position)
 position_of = itemgetter(0)
 
 
@@ -59,7 +59,7 @@ def checks_for(seals: Sequence[SealRecord], expects: Sequence[tuple[int, str]]) 
 
 
 def verify(
-    rows: Rows, expects: Sequence[tuple[int, str]] = (), progress: Progress | None = None
+    rows: Rows, expects: Sequence[tuple[int, str]] = (), progress: OnPosition | None = None
 ) -> Result:
     result = verify_chain(rows, expects, progress)
     # Then what the chain does not cover, after the chain's own failures: the
@@ -72,7 +72,7 @@ def verify(
 
 
 def verify_chain(
-    rows: Rows, expects: Sequence[tuple[int, str]] = (), progress: Progress | None = None
+    rows: Rows, expects: Sequence[tuple[int, str]] = (), progress: OnPosition | None = None
 ) -> Result:
     """The chain over the whole history against every stored seal and `expects`;
     `result.head` is the head over every record (what `seal` records)."""
@@ -112,7 +112,7 @@ def check_before_first(rows: Rows, result: Result) -> None:
 
 
 def chain_heads(
-    rows: Rows, result: Result, wanted: list[int], progress: Progress | None
+    rows: Rows, result: Result, wanted: list[int], progress: OnPosition | None
 ) -> tuple[dict[int, bytes], int]:
     """Scan the whole log once; return the head at each wanted position and
     how far the scan got (it stops at a record that cannot be chained)."""

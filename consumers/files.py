@@ -57,7 +57,7 @@ def unreadable(path: str, error: BaseException, after: str = "") -> InputError:
 
 
 @dataclass(frozen=True)
-class Progress:
+class FileProgress:
     name: str
     lines: int
     bytes_read: int
@@ -268,7 +268,7 @@ def ingest_file(
     path: str,
     summary: Summary,
     required_source: str | None = None,
-    on_progress: Callable[[Progress], None] | None = None,
+    on_progress: Callable[[FileProgress], None] | None = None,
     batch_lines: int | None = None,
     from_start: bool = False,
     waiting: Callable[[str], None] = lambda held: None,
@@ -294,7 +294,7 @@ def ingest_from(
     name: str | None,
     summary: Summary,
     required_source: str | None,
-    on_progress: Callable[[Progress], None] | None,
+    on_progress: Callable[[FileProgress], None] | None,
     batch_lines: int | None,
     from_start: bool,
 ) -> int:
@@ -322,7 +322,7 @@ def ingest_from(
                 summary.add(outcomes)
                 if on_progress:
                     end = cast(LineBatch, batch).end  # run() hands back the batch it was given
-                    on_progress(Progress(label, batch[-1].origin["line"], end, size))
+                    on_progress(FileProgress(label, batch[-1].origin["line"], end, size))
         except UNREADABLE_INPUT as error:
             kept = recorded_line(intake.ledger, name)
             where = f" (lines 1-{kept:,} are recorded; a re-run resumes after them)" if kept else ""

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from audit.rows import open_rows
 from audit.seal import format_seal, parse_seal, store_seal
-from audit.verify import Progress, Result, verify, verify_chain
+from audit.verify import OnPosition, Result, verify, verify_chain
 from rnd_ledger.arguments import add_store
 from rnd_ledger.bootstrap import open_existing_ledger
 from rnd_ledger.errors import CommandError
@@ -168,7 +168,7 @@ def counted(number: int, noun: str) -> str:
     return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
-def progress_printer(command: str = "verify") -> Progress:
+def progress_printer(command: str = "verify") -> OnPosition:
     """A stderr progress line every couple of seconds on long runs."""
     pace = Pace()
 

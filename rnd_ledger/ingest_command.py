@@ -12,7 +12,7 @@ from audit.seal import ChainFollower, format_seal
 from consumers.files import (
     BATCH_LINES,
     STDIN,
-    Progress,
+    FileProgress,
     check_not_shorter,
     ingest_file,
     is_regular_file,
@@ -48,7 +48,7 @@ class ProgressLine:
     def __init__(self) -> None:
         self.pace = Pace()
 
-    def __call__(self, progress: Progress) -> None:
+    def __call__(self, progress: FileProgress) -> None:
         if not self.pace.due():
             return
         rate = self.pace.rate(progress.lines)
@@ -160,11 +160,11 @@ def check_inputs(paths: list[str]) -> None:
 
 def batch_done(
     progress_line: ProgressLine, chain: ChainFollower | None
-) -> Callable[[Progress], None]:
+) -> Callable[[FileProgress], None]:
     """What runs after each committed batch: the progress line, and the chain
     head kept up (while the next batch is being written)."""
 
-    def done(progress: Progress) -> None:
+    def done(progress: FileProgress) -> None:
         progress_line(progress)
         if chain is not None:
             chain.keep_up()
