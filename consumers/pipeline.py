@@ -30,7 +30,7 @@ from contract.screen import Screened
 from domain.ledger import ConcurrentWrite, Ledger, UnitOfWork
 
 Work = TypeVar("Work")
-Batch = tuple[list[Message], list[Tracking], list[Screened]]
+ScreenedBatch = tuple[list[Message], list[Tracking], list[Screened]]
 
 
 @dataclass
@@ -106,7 +106,7 @@ class WriteAhead(Generic[Work]):
         self.writer.shutdown(wait=True)
 
 
-Decided = tuple[Batch, list[Outcome]]
+Decided = tuple[ScreenedBatch, list[Outcome]]
 
 
 class PipelinedIntake:
@@ -114,7 +114,9 @@ class PipelinedIntake:
         self.intake = intake
         self.ledger = intake.ledger
 
-    def run(self, batches: Iterable[Batch]) -> Iterator[tuple[list[Message], list[Outcome]]]:
+    def run(
+        self, batches: Iterable[ScreenedBatch]
+    ) -> Iterator[tuple[list[Message], list[Outcome]]]:
         """Each batch's messages and outcomes, in order, once it is committed."""
         ahead: WriteAhead[Decided] = WriteAhead(self.ledger)
         try:
@@ -137,12 +139,16 @@ class PipelinedIntake:
         finally:
             ahead.close()
 
-    def decide(self, unit: UnitOfWork, batch: Batch) -> list[Outcome]:
+    def decide(self, unit: UnitOfWork, batch: ScreenedBatch) -> list[Outcome]:
         messages, _, screened = batch
         return self.intake.decide_all(unit, messages, screened)
 
     def start(
-        self, ahead: WriteAhead[Decided], unit: UnitOfWork, batch: Batch, outcomes: list[Outcome]
+        self,
+        ahead: WriteAhead[Decided],
+        unit: UnitOfWork,
+        batch: ScreenedBatch,
+        outcomes: list[Outcome],
     ) -> None:
         ahead.start(unit, batch[1], (batch, outcomes))
 

@@ -30,7 +30,7 @@ FIRST_EVENT_IDS = 5
 # Findings whose count is not of the events listed: dq.census_missing counts
 # institutions, and lists the awards of their researchers (projections/quality.py).
 COUNTS_NO_EVENTS = frozenset({"dq.census_missing"})
-COVERAGE = "coverage."
+COVERAGE_PREFIX = "coverage."
 
 
 def build_context(data: dict[str, Any], lang: str) -> dict[str, Any]:
@@ -204,7 +204,8 @@ def scorecard(view: View, figures: Figures, caveats: dict[int, str]) -> list[dic
                 "forecast": figures.value_text(indicator_id, t.get("forecast")),
                 "status": status_view(t.get("status"), m, own_rules.get(indicator_id)),
                 "noted": indicator_id in own_rules,  # its rule is printed below the table
-                "caveat": t.get("latest_year") in caveats and indicator_id.startswith(COVERAGE),
+                "caveat": t.get("latest_year") in caveats
+                and indicator_id.startswith(COVERAGE_PREFIX),
             }
         )
     return rows
@@ -223,7 +224,7 @@ def census_caveats(view: View, m: Catalogue) -> dict[int, str]:
     census that year. Their researchers count in the numerator and not in the
     denominator (indicators.md's formula), so coverage is overstated, and a
     target may read as on track for it."""
-    years = {t.get("latest_year") for i, t in view.targets.items() if i.startswith(COVERAGE)}
+    years = {t.get("latest_year") for i, t in view.targets.items() if i.startswith(COVERAGE_PREFIX)}
     missing = view.values.get("dq.census_missing", {})
     return {
         year: m.text(

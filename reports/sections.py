@@ -14,14 +14,14 @@ from reports import filters
 from reports.figures import Figures
 
 GRADES: tuple[str, ...] = get_args(Grade)
-COVERAGE = ("coverage.all_faculty", "coverage.full_time", "coverage.early_career")
+COVERAGE_IDS = ("coverage.all_faculty", "coverage.full_time", "coverage.early_career")
 
 # A figure: its key, the indicators it draws, the axis' unit, bars (not lines).
 FigureSpec = tuple[str, tuple[str, ...], str, bool]
 
 BASIC_FIGURES: list[FigureSpec] = [
     # (chart key, indicator ids, axis unit key, bars?)
-    ("coverage", COVERAGE, "axis_percent", False),
+    ("coverage", COVERAGE_IDS, "axis_percent", False),
     ("basic_share", ("budget.basic_research_share",), "axis_percent", False),
     ("young", ("young.researchers_supported",), "axis_people", True),
     ("longterm", ("longterm.basic_small_active", "longterm.deep_active"), "axis_grants", False),
@@ -95,7 +95,7 @@ def latest_breakdown(
 
 def basic_research(figures: Figures) -> dict[str, Any]:
     tables = [
-        latest_breakdown(figures, COVERAGE, "field", "field"),
+        latest_breakdown(figures, COVERAGE_IDS, "field", "field"),
         latest_breakdown(figures, ("evaluation.selection_rate",), "program", "program"),
     ]
     return {

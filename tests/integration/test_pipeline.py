@@ -10,7 +10,7 @@ import pytest
 from eventsourcing.persistence import Tracking
 
 from consumers.intake import Intake, Outcome
-from consumers.pipeline import Batch, PipelinedIntake, WriteAhead
+from consumers.pipeline import PipelinedIntake, ScreenedBatch, WriteAhead
 from contract.policy import load_policy
 from contract.screen import screen
 from rnd_ledger.bootstrap import open_ledger
@@ -47,7 +47,7 @@ def messages_across_batches() -> list[bytes]:
     return [line(m) for m in messages]
 
 
-def batches_of(raws: list[bytes], size: int) -> list[Batch]:
+def batches_of(raws: list[bytes], size: int) -> list[ScreenedBatch]:
     messages = as_messages(raws)
     return [
         (messages[i : i + size], [], [screen(m.raw) for m in messages[i : i + size]])
