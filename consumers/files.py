@@ -204,7 +204,7 @@ def whole_line_chunks(handle: BinaryIO, held: list[int]) -> Iterator[list[bytes]
             number += len(chunk)
             yield chunk
             continue
-        if last.strip() and not is_json(last):
+        if not is_blank(last) and not is_json(last):
             held.append(number + len(chunk))
             chunk.pop()
         if chunk:

@@ -183,7 +183,8 @@ def store_failure(error: PersistenceError) -> str:
         return (
             f"the store refused this database role ({reason}): grant it what the command "
             "needs (SELECT on the ledger's tables to read; ingest, consume and seal also "
-            "INSERT, and USAGE on their sequences), or use a role that has it"
+            "INSERT and UPDATE, which the library's table lock asks for, and USAGE on "
+            "their sequences), or use a role that has it"
         )
     if "readonly" in reason or "read-only" in reason:
         advice = "check that you may write the store file and its directory"

@@ -43,7 +43,7 @@ def test_a_line_holding_only_a_bom_is_blank(tmp_path, intake):
     path.write_bytes(bom + b"\n" + bom + jsonl(sample(1)) + bom + b" \r\n" + bom)
     summary = Summary()
     ingest_file(intake, str(path), summary)
-    assert (summary.total, summary.accepted) == (2, 2)
+    assert (summary.total, summary.accepted, summary.notes) == (2, 2, [])  # the last: no note
 
 
 def test_rerunning_the_same_file_accepts_nothing_twice(tmp_path, ledger, intake):

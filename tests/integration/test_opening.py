@@ -47,7 +47,7 @@ def test_a_role_without_a_privilege_is_told_which_to_grant() -> None:
     refused = OperationalError("permission denied for table ledger_events")
     line = store_failure(refused)
     assert "the store refused this database role (permission denied" in line
-    assert "INSERT" in line and "free disk space" not in line and "resume" not in line
+    assert "INSERT and UPDATE" in line and "free disk space" not in line and "resume" not in line
 
 
 def test_reading_a_postgres_schema_without_a_ledger_is_refused(postgres_url) -> None:
