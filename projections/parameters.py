@@ -88,6 +88,9 @@ def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+TARGET_FIGURES = ("value", "target_year", "from_year")  # what a target's source vouches for
+
+
 def with_true_sources(
     merged: dict[str, Any], given: dict[str, Any], path: str, shipped: dict[str, Any]
 ) -> dict[str, Any]:
@@ -95,28 +98,30 @@ def with_true_sources(
 
     With a `source` of its own, it keeps no shipped `source_ko` (the Korean
     report shows the user's source, not the shipped one's translation).
-    Without one, a changed value or year no longer claims the shipped source,
+    Without one, a changed value or year (or first year) no longer claims the shipped source,
     which gave the shipped value: the source names the user's file and what
     the shipped default was, in both languages."""
     for key, target in given.get("targets", {}).items():
-        if not isinstance(target, dict) or "source_ko" in target:
+        if not isinstance(target, dict):
             continue
         mine = merged["targets"][key]
         if "source" in target:
-            mine.pop("source_ko", None)
+            if "source_ko" not in target:
+                mine.pop("source_ko", None)
             continue
         default = shipped.get("targets", {}).get(key)
         if default is None:  # no shipped target to compare with
             mine.setdefault("source", path)
             continue
-        if all(target[k] == default.get(k) for k in ("value", "target_year") if k in target):
+        if all(target[k] == default.get(k) for k in TARGET_FIGURES if k in target):
             continue
         was = f"{default.get('value')} by {default.get('target_year')}"
         mine["source"] = f"{path} (the shipped default, {was}, is from: {default.get('source')})"
-        mine["source_ko"] = (
-            f"{path} (기본값 {default.get('value')}, {default.get('target_year')}년의 출처: "
-            f"{default.get('source_ko') or default.get('source')})"
-        )
+        if "source_ko" not in target:
+            mine["source_ko"] = (
+                f"{path} (기본값 {default.get('value')}, {default.get('target_year')}년의 출처: "
+                f"{default.get('source_ko') or default.get('source')})"
+            )
     return merged
 
 

@@ -60,6 +60,19 @@ def test_a_file_giving_its_own_source_drops_the_shipped_translation(tmp_path):
     assert "신진 70%" in early["source_ko"]
 
 
+def test_a_changed_first_year_or_a_korean_source_alone_does_not_keep_the_shipped_source(tmp_path):
+    path = tmp_path / "p.toml"
+    path.write_text(
+        '[targets."institutes.integrated_evaluation_share"]\nfrom_year = 2028\n'
+        '[targets."coverage.full_time"]\nvalue = 0.6\nsource_ko = "우리 계획"\n'
+    )
+    targets = load_parameters(str(path)).as_json()["targets"]
+    integrated = targets["institutes.integrated_evaluation_share"]
+    assert integrated["source"].startswith(f"{path} (the shipped default")
+    assert targets["coverage.full_time"]["source"].startswith(f"{path} (the shipped default")
+    assert targets["coverage.full_time"]["source_ko"] == "우리 계획"
+
+
 def test_a_target_given_again_unchanged_keeps_the_shipped_source(tmp_path):
     path = tmp_path / "p.toml"
     path.write_text('[targets."coverage.early_career"]\nvalue = 0.70\ntarget_year = 2030\n')
