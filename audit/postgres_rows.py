@@ -6,7 +6,6 @@ Its own module so that only a PostgreSQL store imports psycopg.
 from collections.abc import Iterator
 from typing import Any
 
-import orjson
 import psycopg
 from psycopg import sql
 
@@ -18,6 +17,7 @@ from audit.rows import (
     reading,
     sql_list,
 )
+from contract.json_text import is_json_object
 from store.drivers import connect_postgres, first_line
 from store.postgres_recorder import index_table_for
 from store.tables import POSTGRES_TABLE
@@ -140,9 +140,9 @@ class PostgresRows:
                 ) from None
 
     def first_unreadable_fact(self) -> int | None:
-        """The first fact whose state is not UTF-8 JSON: the query above stops
-        at one without saying where, and an auditor wants the position. A
-        scan of every fact, run only once the query has failed."""
+        """The first fact whose state is not a UTF-8 JSON object: the query
+        above stops at one without saying where, and an auditor wants the
+        position. A scan of every fact, run only once the query has failed."""
         query = sql.SQL(
             "SELECT notification_id, state FROM {} WHERE topic = ANY(%s) ORDER BY notification_id"
         ).format(self.table)
@@ -150,9 +150,7 @@ class PostgresRows:
             cursor.itersize = POSTGRES_PAGE
             cursor.execute(query, (self.fact_topics,))
             for position, state in cursor:
-                try:
-                    orjson.loads(state)
-                except orjson.JSONDecodeError:
+                if not is_json_object(state):
                     return position  # type: ignore[no-any-return]
         return None
 

@@ -53,6 +53,15 @@ def not_a_json_object(raw: bytes) -> str | None:
     return None
 
 
+def is_json_object(raw: bytes) -> bool:
+    """Whether `raw` is one JSON object as PostgreSQL's json functions read it:
+    numbers of any size (orjson refuses 1e400), no NaN or Infinity."""
+    try:
+        return isinstance(json.loads(raw, parse_constant=_refuse), dict)
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        return False
+
+
 def _refuse(constant: str) -> Any:
     raise ValueError(f"{constant} is not JSON")
 

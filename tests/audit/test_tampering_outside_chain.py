@@ -151,6 +151,23 @@ def test_a_fact_that_is_not_utf8_is_located(store_url, sealed):
         )
 
 
+@pytest.mark.parametrize(
+    ("earlier", "found"), [(b'{"n": 1e400}', "position 8"), (b"[1]", "position 7")]
+)
+def test_verify_on_postgres_names_the_fact_postgres_cannot_read(postgres_url, earlier, found):
+    """Located as PostgreSQL reads JSON: a huge number it reads (orjson does
+    not), an array it cannot make a record of (orjson can parse it)."""
+    ledger = open_ledger(postgres_url)
+    try:
+        build_sealed(ledger, Intake(ledger, load_policy()))
+    finally:
+        ledger.close()
+    execute(postgres_url, "UPDATE {t} SET state = {p} WHERE {pos} = 7", (earlier,))
+    execute(postgres_url, "UPDATE {t} SET state = {p} WHERE {pos} = 8", (b"not json",))
+    messages = [f.message for f in check(postgres_url).failures]
+    assert any(f"not the JSON the ledger wrote (first: {found}; " in m for m in messages), messages
+
+
 def test_a_fact_holding_nul_stored_before_it_was_refused_leaves_verify_working(
     store_url, ledger, intake, monkeypatch
 ):
