@@ -181,6 +181,7 @@ class ChainFollower:
         self.topics = Topics()
         self.committed: deque[tuple[Sequence[Sequence[Any]], Sequence[int]]] = deque()
         self.stored = False  # whether `seal` stored a seal
+        self.raced = False  # whether another run stored the same seal just before
 
     def remember(self, rows: Sequence[Sequence[Any]], positions: Sequence[int]) -> None:
         """A batch as committed: its rows (id as hex, version, topic, state)
@@ -237,4 +238,5 @@ class ChainFollower:
             self.stored = False
             return standing
         self.stored = put_seal(self.ledger, position, head)
+        self.raced = not self.stored
         return position, head

@@ -136,7 +136,11 @@ def run(args: argparse.Namespace) -> int:
             status(f"{path}: {read:,} message{'' if read == 1 else 's'} read{skipped}")
         elapsed = time.monotonic() - started
         sealed = None if chain is None else chain.seal()
-    if chain is not None and not chain.stored:  # the last record is a seal over all before it
+    if chain is not None and chain.raced:
+        summary.notes.append(
+            "another run sealed the same position at the same moment: the seal below is its"
+        )
+    elif chain is not None and not chain.stored:  # the last record is a seal over all before it
         summary.notes.append("nothing new to seal: the seal below is the one already recorded")
     print_summary(summary, elapsed, redact_password(url), ledger.position(), sealed=sealed)
     ledger.close()

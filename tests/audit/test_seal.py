@@ -27,7 +27,7 @@ def test_a_position_sealed_twice_at_once_is_stored_once(ledger, intake, store_ur
     second.advance()  # read before the first stores its seal
     monkeypatch.setattr(second, "advance", lambda: (3, head_at(store_url, 3)))
     assert first.seal() == second.seal() == (3, head_at(store_url, 3))
-    assert (first.stored, second.stored) == (True, False)
+    assert (first.stored, second.stored, second.raced) == (True, False, True)
     assert ledger.position() == 4
     rows = open_rows(store_url)
     try:
