@@ -66,49 +66,46 @@ def test_lineage_of_census_missing_names_the_researchers_institution(cli, scenar
         assert listed & event_ids(scenario_batches, "ResearcherRegistered", researcher)
 
 
-def test_lineage_of_a_grant_finding_lists_what_made_the_grant_active(store_url, tmp_path, capsys):
-    """Alone, the award (ending 2025) makes no grant active in 2026: the
-    amendment extending it is part of the value's lineage."""
+def unknown_researchers_award(end_on: str) -> dict:
+    """A grant to a researcher never registered (a dq.grants_unknown_researcher case)."""
     payload = {
         "researcher_id": "R-UNKNOWN",
         "institution_id": "U1",
         "program": "mid_career",
         "field": "engineering",
         "start_on": "2025-01-01",
-        "end_on": "2025-12-31",
+        "end_on": end_on,
         "annual_amount_krw": 100,
     }
-    award = event("GrantAwarded", "G1", payload=payload)
-    longer = event("GrantAmended", "G1", payload={"end_on": "2026-12-31", "reason": "extended"})
-    fill(store_url, [[award, longer]])
+    return event("GrantAwarded", "G1", payload=payload)
+
+
+def lineage_of_2026_finding(store_url: str, tmp_path, capsys, events: list[dict]) -> dict:
+    fill(store_url, [events])
     argv = ["lineage", "dq.grants_unknown_researcher", "--year", "2026", "--format", "json"]
     code = main([*argv, "--store", store_url, "--checkpoint-dir", str(tmp_path / "ck")])
     shown = json.loads(capsys.readouterr().out)
     assert code == 0 and shown["value"] == 1
+    return shown
+
+
+def test_lineage_of_a_grant_finding_lists_what_made_the_grant_active(store_url, tmp_path, capsys):
+    """Alone, the award (ending 2025) makes no grant active in 2026: the
+    amendment extending it is part of the value's lineage."""
+    award = unknown_researchers_award("2025-12-31")
+    longer = event("GrantAmended", "G1", payload={"end_on": "2026-12-31", "reason": "extended"})
+    shown = lineage_of_2026_finding(store_url, tmp_path, capsys, [award, longer])
     assert [e["event_id"] for e in shown["events"]] == [award["event_id"], longer["event_id"]]
 
 
 def test_lineage_lists_the_extension_a_later_termination_cuts(store_url, tmp_path, capsys):
     """Extended to mid-2026, then terminated in March 2026: the grant is active
     in 2026 through the amendment, so both it and the termination are listed."""
-    payload = {
-        "researcher_id": "R-UNKNOWN",
-        "institution_id": "U1",
-        "program": "mid_career",
-        "field": "engineering",
-        "start_on": "2025-01-01",
-        "end_on": "2025-06-30",
-        "annual_amount_krw": 100,
-    }
-    award = event("GrantAwarded", "G1", payload=payload)
+    award = unknown_researchers_award("2025-06-30")
     longer = event("GrantAmended", "G1", payload={"end_on": "2026-06-30", "reason": "extended"})
     terminated = {"effective_on": "2026-03-01", "reason": "other"}
     ended = event("GrantTerminated", "G1", payload=terminated)
-    fill(store_url, [[award, longer, ended]])
-    argv = ["lineage", "dq.grants_unknown_researcher", "--year", "2026", "--format", "json"]
-    code = main([*argv, "--store", store_url, "--checkpoint-dir", str(tmp_path / "ck")])
-    shown = json.loads(capsys.readouterr().out)
-    assert code == 0 and shown["value"] == 1
+    shown = lineage_of_2026_finding(store_url, tmp_path, capsys, [award, longer, ended])
     listed = {e["event_id"] for e in shown["events"]}
     assert listed == {award["event_id"], longer["event_id"], ended["event_id"]}
 
