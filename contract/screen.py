@@ -68,7 +68,8 @@ def screen(raw: bytes) -> Screened:
             sha256,
             envelope_reason=violation.reason,
             problem=violation.message,
-            readable=readable_envelope(raw),
+            # Text that is not JSON names no event, however it reads.
+            readable={} if violation.reason == "malformed_json" else readable_envelope(raw),
         )
     screened = Screened(
         sha256,

@@ -224,7 +224,7 @@ def readable_envelope(raw: bytes) -> dict[str, str]:
     """
     raw = raw.removeprefix(UTF8_BOM)
     if len(raw) > MAX_MESSAGE_BYTES:
-        return {} if not_a_json_object(raw) else readable_head(raw[:MAX_MESSAGE_BYTES])
+        return readable_head(raw[:MAX_MESSAGE_BYTES])
     try:
         document = msgspec.json.decode(raw)
     except UNREADABLE:

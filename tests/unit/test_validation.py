@@ -4,6 +4,7 @@ import orjson
 import pytest
 
 from contract.payloads import PAYLOAD_TYPES
+from contract.screen import screen
 from contract.validation import (
     ContractViolation,
     check_pii,
@@ -250,7 +251,7 @@ def test_an_oversized_line_that_is_not_json_is_malformed_first(tail, expected):
     head = b'{"event_id":"E1","event_type":"GrantAwarded","source":"NRF","subject_id":"G1",'
     huge = head + b'"x":[' + b"1," * 40_000 + tail
     assert verdict(huge) == expected
-    assert bool(readable_envelope(huge)) == (expected == "schema_invalid")
+    assert bool(screen(huge).readable) == (expected == "schema_invalid")
     assert verdict(b"x" * 70_000) == "malformed_json"
 
 
