@@ -185,11 +185,7 @@ def status_counts(view: View, m: Catalogue) -> list[dict[str, str]]:
 def scorecard(view: View, figures: Figures, caveats: dict[int, str]) -> list[dict[str, Any]]:
     m, rows = figures.m, []
     own_rules = status_rules(view.data.get("parameters"), m)  # their badges say that rule
-    first_years = {
-        indicator_id: target["from_year"]
-        for indicator_id, target in wording.merged(view.data.get("parameters"))["targets"].items()
-        if target.get("from_year") is not None
-    }
+    first_years = figures.first_years
     for indicator_id in sorted(view.targets, key=order):
         t = view.targets[indicator_id]
         rows.append(
@@ -201,7 +197,9 @@ def scorecard(view: View, figures: Figures, caveats: dict[int, str]) -> list[dic
                 "target": figures.value_text(indicator_id, t.get("target")),
                 "target_year": target_year_text(indicator_id, t, first_years, m),
                 "gap": gap_text(indicator_id, t.get("gap"), figures),
-                "forecast": figures.value_text(indicator_id, t.get("forecast")),
+                "forecast": figures.value_text(indicator_id, t.get("forecast"))
+                if figures.trend_applies(indicator_id)
+                else filters.MISSING,  # its status follows its own rule, not the trend
                 "status": status_view(t.get("status"), m, own_rules.get(indicator_id)),
                 "noted": indicator_id in own_rules,  # its rule is printed below the table
                 "caveat": t.get("latest_year") in caveats

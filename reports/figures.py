@@ -12,7 +12,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from reports import charts, filters
+from projections.parameters import zero_means_none
+from reports import charts, filters, wording
 from reports.indicators import format_value, kind_of
 from reports.messages import Catalogue
 
@@ -68,6 +69,18 @@ class Figures:
         self.view = view
         self.m = catalogue
         self.lang = catalogue.lang
+        targets = wording.merged(view.data.get("parameters"))["targets"]
+        # Targets every year from a first year must reach (indicators.md's own rule).
+        self.first_years: dict[str, int] = {
+            i: t["from_year"] for i, t in targets.items() if t.get("from_year") is not None
+        }
+        self.zero_targets = {i for i, t in targets.items() if zero_means_none(i, t.get("value"))}
+
+    def trend_applies(self, indicator_id: str) -> bool:
+        """Whether the target's status follows the forecast: not where it has a
+        rule of its own (every year from a first year; none at all), so no
+        trend line or forecast is shown there (a share forecast past 100%)."""
+        return indicator_id not in self.first_years and indicator_id not in self.zero_targets
 
     def name(self, indicator_id: str) -> str:
         return self.m.indicator(indicator_id)["name"]
@@ -89,6 +102,8 @@ class Figures:
         """(from year, from value, to year, forecast) of the dashed forecast line."""
         target = self.view.targets.get(indicator_id)
         if not target or target.get("forecast") is None or target.get("latest_value") is None:
+            return None
+        if not self.trend_applies(indicator_id):
             return None
         start, end = target.get("latest_year"), target.get("target_year")
         if start is None or end is None or start >= end or end not in self.view.years:
@@ -170,11 +185,12 @@ class Figures:
                 )
             target = self.view.targets.get(indicator_id)
             if target and target.get("target") is not None:
+                first_year = self.first_years.get(indicator_id)
                 parts.append(
                     self.m.text(
-                        "chart_text.target",
+                        "chart_text.target" if first_year is None else "chart_text.target_from",
                         target=self.value_text(indicator_id, target["target"]),
-                        year=str(target.get("target_year")),
+                        year=str(target.get("target_year") if first_year is None else first_year),
                     )
                 )
         return " ".join(parts)

@@ -187,3 +187,22 @@ def test_coverage_overstated_by_missing_censuses_is_marked_on_the_scorecard(data
         if row["id"] == "dq.census_missing":
             row["value"] = 0
     assert "‡" not in render("scorecard.html.j2", complete)
+
+
+def test_a_target_with_its_own_rule_shows_no_trend(data):
+    """Its status follows its rule (every year from 2026; none at all), not a
+    forecast: a share forecast at 106.7%, or 2.8 stage evaluations in 2030,
+    beside it only misled. Its chart says the rule, not "by 2030"."""
+    card = render("scorecard.html.j2", data)
+    for indicator_id in (
+        "institutes.integrated_evaluation_share",
+        "evaluation.stage_after_abolition",
+    ):
+        row = card.split(f'<tr data-indicator="{indicator_id}">')[1].split("</tr>")[0]
+        assert re.findall(r'<td class="num">([^<]*)</td>', row)[-1] == "—", row
+    html = render("institutes.html.j2", data)
+    described = html.split('<desc id="fig-integrated-desc">')[1].split("</desc>")[0]
+    assert described.endswith("Target: 100.0% every year from 2026.")
+    figure = html.split('<desc id="fig-integrated-desc">')[1].split("</figure>")[0]
+    assert 'stroke-dasharray="1 3"' not in figure  # no dotted forecast line
+    assert "trend forecast" not in figure  # nor its legend entry
