@@ -43,34 +43,34 @@ from_year = 2028
 STATED = {
     "en": [
         "first appointed within the last 20 years (the parameter early_career_years)",
-        "fitted by least squares to the last three years with data",
+        "fitted by least squares to the values of the three years up to the last year with data",
         "at risk if it misses by less than 20% of the target",
         "the trend misses by 20% of the target or more",
         "fewer than two values in the last three years",
         "on track only if every year with data from 2028 reaches 95%",
         "Stage evaluations after abolition: a zero target",
         "growth-ladder grant starting from 2025 up to the year",
-        "on or after the day they were abolished (1 January 2027); the target is zero",
+        "taken as their abolition (1 January 2027; the seed gives no date); the target is zero",
         "The target is 90% (PBS phased out)",
         "the target is 95% from 2028",
         "(scheme from 2028)",
-        "(scheme from 2029)",
+        "(scheme planned from 2029)",
         "Institute evaluations for 2027 or later",
     ],
     "ko": [
         "최초 임용 후 20년(매개변수 early_career_years) 이내",
-        "자료가 있는 최근 3년 값에 최소제곱 직선",
+        "자료가 있는 마지막 해까지의 최근 3년 동안의 값에 최소제곱 직선",
         "목표의 20% 미만으로 부족하면 주의",
         "추세가 목표의 20% 이상 부족",
         "최근 3년 값이 두 개 미만",
         "2028년부터 자료가 있는 모든 해가 95%에 도달할 때만 순항",
         "폐지 이후 단계평가: 목표가 0이므로",
-        "2025년부터 그해까지 청년 연구자 성장사다리",
-        "단계평가 폐지일(2027년 1월 1일) 이후",
+        "2025년부터 그해까지 젊은 연구자 성장사다리",
+        "폐지일로 가정한 날(2027년 1월 1일; 원문에 날짜 없음) 이후",
         "목표는 90%(PBS 폐지)",
         "2028년부터 목표는 95%",
         "(2028년 신설)",
-        "(2029년 신설)",
+        "(2029년 신설 추진)",
         "2027년 이후 평가 중",
     ],
 }
@@ -109,11 +109,11 @@ def test_methodology_states_the_defaults_without_a_parameters_file(lang):
     text = text_of(html)
     if lang == "en":
         assert "within the last seven years" in text and "less than 10% of the target" in text
-        assert "(1 January 2026); the target is zero" in text
+        assert "(1 January 2026; the seed gives no date); the target is zero" in text
         assert "every year with data from 2026 reaches 100%" in text
     else:
         assert "최초 임용 후 7년(" in text and "목표의 10% 미만" in text
-        assert "단계평가 폐지일(2026년 1월 1일)" in text
+        assert "폐지일로 가정한 날(2026년 1월 1일; 원문에 날짜 없음)" in text
 
 
 @pytest.mark.parametrize(
