@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from audit.seal import format_seal
-from projections.parameters import zero_means_none
 from reports import filters, sections, wording
 from reports.figures import Figures, View
 from reports.indicators import (
@@ -327,16 +326,18 @@ def status_rules(parameters: dict[str, Any] | None, m: Catalogue) -> dict[str, s
     tries them: a first year (every year from it must reach the target), else a zero target."""
     targets = wording.merged(parameters)["targets"]
     rules = {}
-    for indicator_id in sorted(targets, key=order):
-        target, name = targets[indicator_id], m.indicator(indicator_id)["name"]
-        if target.get("from_year") is not None:
+    for indicator_id, first_year in sorted(
+        wording.own_rules(parameters).items(), key=lambda rule: order(rule[0])
+    ):
+        name = m.indicator(indicator_id)["name"]
+        if first_year is not None:
             rules[indicator_id] = m.text(
                 "status_rule.from_year",
                 name=name,
-                from_year=str(target["from_year"]),
-                target=target_text(indicator_id, target.get("value"), m),
+                from_year=str(first_year),
+                target=target_text(indicator_id, targets[indicator_id].get("value"), m),
             )
-        elif zero_means_none(indicator_id, target.get("value")):
+        else:
             rules[indicator_id] = m.text("status_rule.zero", name=name)
     return rules
 

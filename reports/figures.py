@@ -12,7 +12,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from projections.parameters import zero_means_none
 from reports import charts, filters, wording
 from reports.indicators import format_value, kind_of
 from reports.messages import Catalogue
@@ -69,18 +68,15 @@ class Figures:
         self.view = view
         self.m = catalogue
         self.lang = catalogue.lang
-        targets = wording.merged(view.data.get("parameters"))["targets"]
-        # Targets every year from a first year must reach (indicators.md's own rule).
-        self.first_years: dict[str, int] = {
-            i: t["from_year"] for i, t in targets.items() if t.get("from_year") is not None
-        }
-        self.zero_targets = {i for i, t in targets.items() if zero_means_none(i, t.get("value"))}
+        # Targets judged by their own rule: a first year (or None, a zero target).
+        self.own_rules = wording.own_rules(view.data.get("parameters"))
+        self.first_years = {i: y for i, y in self.own_rules.items() if y is not None}
 
     def trend_applies(self, indicator_id: str) -> bool:
         """Whether the target's status follows the forecast: not where it has a
         rule of its own (every year from a first year; none at all), so no
         trend line or forecast is shown there (a share forecast past 100%)."""
-        return indicator_id not in self.first_years and indicator_id not in self.zero_targets
+        return indicator_id not in self.own_rules
 
     def name(self, indicator_id: str) -> str:
         return self.m.indicator(indicator_id)["name"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from projections.parameters import load_parameters
+from projections.parameters import load_parameters, zero_means_none
 from reports import filters
 
 WORDS_EN = "zero one two three four five six seven eight nine".split()
@@ -33,6 +33,20 @@ def merged(parameters: dict[str, Any] | None) -> dict[str, Any]:
         else:
             result[key] = value
     return result
+
+
+def own_rules(parameters: dict[str, Any] | None) -> dict[str, int | None]:
+    """The targets judged by a rule of their own, not by the trend: indicator
+    id → its first year (every year from it must reach the target), or None
+    for a zero target (none at all), in the order projections/targets.py
+    tries them."""
+    rules: dict[str, int | None] = {}
+    for indicator_id, target in merged(parameters)["targets"].items():
+        if target.get("from_year") is not None:
+            rules[indicator_id] = int(target["from_year"])
+        elif zero_means_none(indicator_id, target.get("value")):
+            rules[indicator_id] = None
+    return rules
 
 
 def number(n: float, lang: str) -> str:
