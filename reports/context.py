@@ -39,19 +39,20 @@ def build_context(data: dict[str, Any], lang: str) -> dict[str, Any]:
     view = View(data)
     figures = Figures(view, m)
     caveats = census_caveats(view, m)
+    rules = status_rules(data.get("parameters"), m)  # the scorecard's and the methodology's
     return {
         "lang": lang,
         "ui": m.section("ui"),
         "toc": [{"id": key, "title": m.text(f"section.{key}")} for key in SECTIONS],
         "titles": {key: m.text(f"section.{key}") for key in SECTIONS},  # by section, not place
         "cover": cover(view, m),
-        "scorecard": scorecard(view, figures, caveats),
-        "scorecard_notes": scorecard_notes(view, m),
+        "scorecard": scorecard(view, figures, caveats, rules),
+        "scorecard_notes": scorecard_notes(view, rules),
         "scorecard_caveats": list(caveats.values()),
         "basic": sections.basic_research(figures),
         "institutes": sections.institutes(figures),
         "findings": findings(view, figures),
-        "methodology": methodology(view, m),
+        "methodology": methodology(view, m, rules),
     }
 
 
@@ -181,9 +182,11 @@ def status_counts(view: View, m: Catalogue) -> list[dict[str, str]]:
     ]
 
 
-def scorecard(view: View, figures: Figures, caveats: dict[int, str]) -> list[dict[str, Any]]:
+def scorecard(
+    view: View, figures: Figures, caveats: dict[int, str], own_rules: dict[str, str]
+) -> list[dict[str, Any]]:
+    """A row per target; `own_rules` (`status_rules`): their badges say that rule."""
     m, rows = figures.m, []
-    own_rules = status_rules(view.data.get("parameters"), m)  # their badges say that rule
     first_years = figures.first_years
     for indicator_id in sorted(view.targets, key=order):
         t = view.targets[indicator_id]
@@ -208,11 +211,10 @@ def scorecard(view: View, figures: Figures, caveats: dict[int, str]) -> list[dic
     return rows
 
 
-def scorecard_notes(view: View, m: Catalogue) -> list[str]:
+def scorecard_notes(view: View, rules: dict[str, str]) -> list[str]:
     """The own status rules of the scorecard's targets, shown under it: a
     badge's tooltip reaches no one on a phone or on paper, and "off track"
     beside a value at its target needs its reason in sight."""
-    rules = status_rules(view.data.get("parameters"), m)
     return [rule for indicator_id, rule in rules.items() if indicator_id in view.targets]
 
 
@@ -309,10 +311,9 @@ def more_ids(finding_id: str, row: dict[str, Any], m: Catalogue) -> str:
     return m.text("findings.more", more=filters.format_count(count - shown, m.lang), **where)
 
 
-def methodology(view: View, m: Catalogue) -> dict[str, Any]:
+def methodology(view: View, m: Catalogue, rules: dict[str, str]) -> dict[str, Any]:
     ids = list(INDICATOR_IDS) + sorted(set(view.values) - set(INDICATOR_IDS))
     principles = m.section("methodology")
-    rules = status_rules(view.data.get("parameters"), m)
     principles["status"] = " ".join([principles["status"], *rules.values()])
     return {
         "principles": list(principles.values()),
